@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+//
+// logscan: read append-only log segments (native, LevelDB/RocksDB WAL, Kafka) by
+// mapping them into memory. One module per concern:
+//   CLZ4             system library over Debian's liblz4-dev
+//   CLogScanSupport  the C that Swift cannot express: hardware CRC32C, the SIGBUS guard
+//   LogScan          the library: I/O -> formats -> replay -> search
+//   logscan          the command-line tool (argument parsing and printers only)
+import PackageDescription
+
+let package = Package(
+    name: "logscan",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LogScan", targets: ["LogScan"]),
+        .executable(name: "logscan", targets: ["logscan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(name: "CLogScanSupport"),
+        .target(
+            name: "LogScan",
+            dependencies: [
+                "CLZ4",
+                "CLogScanSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "logscan",
+            dependencies: [
+                "LogScan",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LogScanTests",
+            dependencies: ["LogScan", "CLogScanSupport"],
+            resources: []
+        ),
+    ]
+)

@@ -1,0 +1,76 @@
+// The few things logscan needs from C: a hardware CRC32C (Swift cannot apply
+// target attributes, and unsafeFlags would make the package unusable as a
+// dependency), and a SIGBUS guard (sigsetjmp is a macro Swift cannot call).
+#ifndef LOGSCAN_SUPPORT_H
+#define LOGSCAN_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- CRC32C (Castagnoli, reflected polynomial 0x82F63B78) -------------------
+
+/// Extends `crc` (a finished CRC32C, 0 for none) over `len` bytes at `data`.
+/// Uses SSE4.2 with three interleaved streams when the CPU has it, slice-by-8
+/// otherwise. crc32c(0, "123456789", 9) == 0xE3069283.
+uint32_t logscan_crc32c(uint32_t crc, const void *data, size_t len);
+
+/// The portable implementation, exposed so tests can compare both paths.
+uint32_t logscan_crc32c_portable(uint32_t crc, const void *data, size_t len);
+
+/// 1 when logscan_crc32c uses the CPU's CRC32 instruction.
+int logscan_crc32c_is_hardware(void);
+
+// ---- SIGBUS guard ------------------------------------------------------------
+//
+// A file truncated under a mapping makes the next access beyond its new end
+// raise SIGBUS. logscan runs every access to mapped bytes inside a guard: the
+// body runs after sigsetjmp; if it faults on a guarded range, the handler
+// siglongjmps back and the guard returns the faulting address. Frames of the
+// body are skipped, so a body must not hold locks or allocations that matter
+// when it faults (logscan's bodies only read mapped bytes and write into
+// buffers they own).
+
+typedef void (*logscan_guard_body)(void *context);
+
+/// Installs the SIGBUS handler once (chained to the previous one). Idempotent
+/// and thread-safe; logscan_guarded_call calls it too.
+void logscan_guard_install(void);
+
+/// Runs body(context) under the guard. Returns 0 when the body completed, 1
+/// when it was cut short by SIGBUS; then *fault_address holds the address.
+int logscan_guarded_call(logscan_guard_body body, void *context, uintptr_t *fault_address);
+
+/// How many SIGBUS the guard has turned into errors (for tests and --stats).
+uint64_t logscan_guard_fault_count(void);
+
+/// Registers a mapping whose bytes are also read outside guarded calls (the
+/// zero-copy views handed to callers). A SIGBUS on it outside a guard maps
+/// zero pages over the rest of the mapping instead of killing the process,
+/// and marks the slot. Returns the slot, or -1 when the table is full.
+int logscan_guard_register_mapping(const void *start, size_t length);
+void logscan_guard_unregister_mapping(int slot);
+/// 1 once a fault outside a guard has patched this mapping with zero pages.
+int logscan_guard_mapping_faulted(int slot);
+
+// ---- memory-speed helpers ---------------------------------------------------
+
+/// Index of the first occurrence of needle in haystack, or -1. Wraps memmem,
+/// which glibc vectorizes; declared here so the Swift side needs no _GNU_SOURCE.
+ptrdiff_t logscan_memmem(const void *haystack, size_t haystack_len,
+                         const void *needle, size_t needle_len);
+
+// ---- file systems -------------------------------------------------------------
+
+/// fstatfs for Swift (Glibc's module map does not export sys/vfs.h): the file
+/// system magic and block size of the file open at fd. Returns 0 or errno.
+int logscan_fs_info(int fd, int64_t *type, int64_t *block_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

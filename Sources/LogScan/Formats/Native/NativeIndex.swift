@@ -1,0 +1,135 @@
+/// One entry of a native segment's index: the block at `position` starts with
+/// `firstSequence`, and no record up to and including that block has a
+/// timestamp above `maxTimestampSoFar`. One entry per block.
+public struct NativeIndexEntry: Sendable, Equatable {
+    public var firstSequence: UInt64
+    public var position: Int64
+    public var maxTimestampSoFar: Int64
+
+    public init(firstSequence: UInt64, position: Int64, maxTimestampSoFar: Int64) {
+        self.firstSequence = firstSequence
+        self.position = position
+        self.maxTimestampSoFar = maxTimestampSoFar
+    }
+}
+
+/// A native index file (`NNN.idx` beside `NNN.seg`), mapped and searched.
+///
+/// | off | size | field |
+/// |----:|----:|---|
+/// | 0 | 8 | magic `89 4C 53 58 0D 0A 1A 0A` |
+/// | 8 | 2 | version (1) |
+/// | 10 | 2 | entry size (24) |
+/// | 12 | 4 | reserved, zero |
+/// | 16 | 8 | base sequence of the segment |
+/// | 24 | 4 | reserved, zero |
+/// | 28 | 4 | CRC32C of bytes 0..<28 |
+/// | 32 | 24 × n | entries: first sequence u64, block position u64, max timestamp so far i64 |
+///
+/// The index only speeds up seeks: a reader checks the block an entry points
+/// at before trusting it, and falls back to scanning when it does not match.
+public final class NativeIndex {
+    public let path: String
+    public let baseSequence: UInt64
+    public let entryCount: Int
+    private let source: ByteSource
+
+    public init(path: String, io: IOOptions = IOOptions()) throws(LogScanError) {
+        self.path = path
+        let file = try OpenFile(path: path)
+        source = try ByteSource(file: file, options: io, purpose: .lookup)
+        source.sequential = false
+        let view = try source.bytes(at: 0, count: NativeFormat.indexHeaderSize)
+        var header = [UInt8](repeating: 0, count: NativeFormat.indexHeaderSize)
+        let got = try ByteSourceAccess.copyGuarded(view, into: &header, source: source, position: 0)
+        func bad(_ detail: String) -> LogScanError {
+            LogScanError(path: path, position: 0, .damaged(.badIndex, detail: detail))
+        }
+        guard got == NativeFormat.indexHeaderSize else { throw bad("index header cut off at \(got) bytes") }
+        let (magicOK, version, entrySize, base, stored, computed) = header.withUnsafeBytes { raw in
+            let p = raw.baseAddress!
+            return (raw.prefix(8).elementsEqual(NativeFormat.indexMagic), p.le16(8), p.le16(10), p.le64(16), p.le32(28),
+                    CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<28])))
+        }
+        guard magicOK else { throw bad("not a logscan index") }
+        guard stored == computed else { throw bad("index header checksum \(hex(stored)), computed \(hex(computed))") }
+        guard version == 1, Int(entrySize) == NativeFormat.indexEntrySize else {
+            throw bad("index version \(version) with \(entrySize)-byte entries is not supported")
+        }
+        baseSequence = base
+        // A torn last entry (the writer died mid-append) is not an entry.
+        entryCount = Int(max(0, (source.size ?? 0) - Int64(NativeFormat.indexHeaderSize))) / NativeFormat.indexEntrySize
+    }
+
+    public func entry(_ index: Int) throws(LogScanError) -> NativeIndexEntry {
+        precondition(index >= 0 && index < entryCount)
+        let position = Int64(NativeFormat.indexHeaderSize + index * NativeFormat.indexEntrySize)
+        let view = try source.bytes(at: position, count: NativeFormat.indexEntrySize)
+        guard view.count == NativeFormat.indexEntrySize else {
+            throw LogScanError(path: path, position: position, .damaged(.badIndex, detail: "index shorter than its entry count"))
+        }
+        var entry = NativeIndexEntry(firstSequence: 0, position: 0, maxTimestampSoFar: 0)
+        let fault = withSigbusGuard {
+            let p = view.baseAddress!
+            entry = NativeIndexEntry(firstSequence: p.le64(0), position: Int64(bitPattern: p.le64(8)),
+                                     maxTimestampSoFar: Int64(bitPattern: p.le64(16)))
+        }
+        if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
+        return entry
+    }
+
+    /// The last entry whose block starts at or before `sequence`.
+    public func floor(sequence: UInt64) throws(LogScanError) -> NativeIndexEntry? {
+        var low = 0, high = entryCount  // invariant: entries < low start <= sequence
+        while low < high {
+            let mid = (low + high) / 2
+            if try entry(mid).firstSequence <= sequence { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : try entry(low - 1)
+    }
+
+    /// The first entry whose block brings the segment's largest timestamp to
+    /// `timestamp` or beyond: no record before that block reaches it.
+    public func first(reachingTimestamp timestamp: Int64) throws(LogScanError) -> NativeIndexEntry? {
+        var low = 0, high = entryCount
+        while low < high {
+            let mid = (low + high) / 2
+            if try entry(mid).maxTimestampSoFar >= timestamp { high = mid } else { low = mid + 1 }
+        }
+        return low == entryCount ? nil : try entry(low)
+    }
+
+    /// Every entry, for checks and rebuilds.
+    public func allEntries() throws(LogScanError) -> [NativeIndexEntry] {
+        var entries: [NativeIndexEntry] = []
+        entries.reserveCapacity(entryCount)
+        for i in 0..<entryCount { entries.append(try entry(i)) }
+        return entries
+    }
+
+    // MARK: Encoding (used by the writer and by index rebuilds)
+
+    static func encodeHeader(baseSequence: UInt64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: NativeFormat.indexHeaderSize)
+        bytes.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            for (i, b) in NativeFormat.indexMagic.enumerated() { p.storeBytes(of: b, toByteOffset: i, as: UInt8.self) }
+            p.storeLE16(1, at: 8)
+            p.storeLE16(UInt16(NativeFormat.indexEntrySize), at: 10)
+            p.storeLE64(baseSequence, at: 16)
+            p.storeLE32(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<28])), at: 28)
+        }
+        return bytes
+    }
+
+    static func encode(_ entry: NativeIndexEntry, into bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: NativeFormat.indexEntrySize))
+        bytes.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress! + start
+            p.storeLE64(entry.firstSequence, at: 0)
+            p.storeLE64(UInt64(bitPattern: entry.position), at: 8)
+            p.storeLE64(UInt64(bitPattern: entry.maxTimestampSoFar), at: 16)
+        }
+    }
+}

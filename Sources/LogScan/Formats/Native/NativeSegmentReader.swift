@@ -1,0 +1,275 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads the blocks and records of one native segment, front to back, from a
+/// ByteSource. Block by block: the header is checked, the payload's CRC32C
+/// verified, LZ4 blocks inflated, and the records walked once into a table,
+/// all inside the SIGBUS guard; records are then handed out from the table.
+///
+/// Damage is thrown as `LogScanError` with `.damaged(reason, ...)` and the
+/// byte position; the replay layer decides, by recovery mode, what it means.
+/// `resynchronize()` moves past damage to the next valid block header.
+public final class NativeSegmentReader {
+    public let source: ByteSource
+    public let header: NativeSegmentHeader
+    public var path: String { source.path }
+
+    /// Filters applied at block granularity before any decoding: blocks
+    /// wholly below `minimumSequence`, or whose largest timestamp is below
+    /// `minimumTimestamp`, are stepped over using their header alone.
+    public var minimumSequence: UInt64 = 0
+    public var minimumTimestamp: Int64? = nil
+
+    /// Where the next block header is expected.
+    public private(set) var nextBlockPosition: Int64
+    /// The sequence number the next block must start with.
+    public private(set) var expectedSequence: UInt64
+    /// Position and header of the block whose records are being handed out.
+    public private(set) var blockPosition: Int64 = 0
+    public private(set) var blockHeader: NativeBlockHeader?
+    /// Blocks decoded and records handed out so far.
+    public private(set) var blocksDecoded = 0
+    public private(set) var bytesDecoded: Int64 = 0
+
+    private var payload: UnsafeRawPointer?
+    private var slots = RawBuffer()
+    private var inflated = RawBuffer()
+    private var slotCount = 0
+    private var cursor = 0
+
+    /// Opens a segment whose header starts at byte 0 of `source`.
+    public init(source: ByteSource) throws(LogScanError) {
+        self.source = source
+        let view = try source.bytes(at: 0, count: NativeFormat.segmentHeaderSize)
+        var copy = [UInt8](repeating: 0, count: NativeFormat.segmentHeaderSize)
+        let copied = try ByteSourceAccess.copyGuarded(view, into: &copy, source: source, position: 0)
+        header = try copy.withTypedThrowingBytes { (raw) throws(LogScanError) in
+            try NativeSegmentHeader.decode(UnsafeRawBufferPointer(rebasing: raw[0..<copied]), path: source.path)
+        }
+        nextBlockPosition = Int64(NativeFormat.segmentHeaderSize)
+        expectedSequence = header.baseSequence
+    }
+
+    /// Positions the reader at the block header at `position`, which must
+    /// start with `sequence` (both from the index). Nothing is checked until
+    /// the block is read.
+    public func reposition(toBlockAt position: Int64, sequence: UInt64) {
+        nextBlockPosition = position
+        expectedSequence = sequence
+        slotCount = 0
+        cursor = 0
+    }
+
+    /// True when a valid block header starting with `sequence` is at
+    /// `position`: the check before trusting an index entry.
+    public func probeBlock(at position: Int64, sequence: UInt64) throws(LogScanError) -> Bool {
+        guard position >= Int64(NativeFormat.segmentHeaderSize) else { return false }
+        let view = try source.bytes(at: position, count: NativeFormat.blockHeaderSize)
+        var raw = [UInt8](repeating: 0, count: NativeFormat.blockHeaderSize)
+        guard try ByteSourceAccess.copyGuarded(view, into: &raw, source: source, position: position) == raw.count else { return false }
+        guard case .success(let header) = raw.withUnsafeBytes({ NativeBlockHeader.decode($0.baseAddress!) }) else { return false }
+        return header.firstSequence == sequence
+    }
+
+    /// The next record, or nil at the end of the segment.
+    @inline(__always)
+    public func next() throws(LogScanError) -> NativeRecord? {
+        while true {
+            if cursor < slotCount {
+                let slot = slots.typed(NativeRecordSlot.self)[cursor]
+                let index = cursor
+                cursor += 1
+                let sequence = blockHeader!.firstSequence &+ UInt64(index)
+                if sequence < minimumSequence { continue }
+                let hasTimestamp = slot.flags & NativeFormat.flagTimestamp != 0
+                if let minimumTimestamp, !hasTimestamp || slot.timestamp < minimumTimestamp { continue }
+                return record(slot, sequence: sequence, hasTimestamp: hasTimestamp)
+            }
+            guard try nextBlock() else { return nil }
+        }
+    }
+
+    @inline(__always)
+    private func record(_ slot: NativeRecordSlot, sequence: UInt64, hasTimestamp: Bool) -> NativeRecord {
+        let base = payload! + Int(slot.offset)
+        let keyStart = base + NativeFormat.recordHeaderSize
+        let position = blockHeader!.codec == .none
+            ? blockPosition + Int64(NativeFormat.blockHeaderSize) + Int64(slot.offset) : blockPosition
+        return NativeRecord(
+            position: position, sequence: sequence,
+            timestamp: hasTimestamp ? slot.timestamp : nil,
+            key: slot.flags & NativeFormat.flagKey != 0 ? UnsafeRawBufferPointer(start: keyStart, count: Int(slot.keyLength)) : nil,
+            value: slot.flags & NativeFormat.flagValue != 0
+                ? UnsafeRawBufferPointer(start: keyStart + Int(slot.keyLength), count: Int(slot.valueLength)) : nil)
+    }
+
+    /// Records of the current block not yet handed out, ignoring filters.
+    public var remainingInBlock: Int { slotCount - cursor }
+
+    /// Decodes the next block that passes the filters. False at the end of
+    /// the segment.
+    public func nextBlock() throws(LogScanError) -> Bool {
+        slotCount = 0
+        cursor = 0
+        while true {
+            let position = nextBlockPosition
+            let headerView = try source.bytes(at: position, count: NativeFormat.blockHeaderSize)
+            if headerView.count == 0 { return false }
+            var raw = [UInt8](repeating: 0, count: NativeFormat.blockHeaderSize)
+            let got = try ByteSourceAccess.copyGuarded(headerView, into: &raw, source: source, position: position)
+            if got < NativeFormat.blockHeaderSize {
+                let isZero = raw[0..<got].allSatisfy { $0 == 0 }
+                throw damage(isZero ? .zeroTail : .truncated, at: position, length: Int64(got),
+                             isZero ? "\(got) zero bytes after the last block" : "block header cut off: \(got) of \(NativeFormat.blockHeaderSize) bytes")
+            }
+            let decoded = raw.withUnsafeBytes { NativeBlockHeader.decode($0.baseAddress!) }
+            let header: NativeBlockHeader
+            switch decoded {
+            case .success(let h): header = h
+            case .failure(let failure):
+                if try ByteSourceAccess.isZero(source, from: position) {
+                    let length = (source.size ?? position) - position
+                    throw damage(.zeroTail, at: position, length: length, "\(length) zero bytes after the last block")
+                }
+                switch failure {
+                case .badMagic:
+                    throw damage(.badMagic, at: position, length: nil, "no block header (magic \(hex(raw.withUnsafeBytes { $0.baseAddress!.le32(0) })))")
+                case .badHeaderChecksum(let stored, let computed):
+                    throw damage(.badHeaderChecksum, at: position, length: nil, "block header checksum \(hex(stored)), computed \(hex(computed))")
+                case .badField(let what):
+                    throw damage(.badLength, at: position, length: nil, what)
+                }
+            }
+            guard header.firstSequence == expectedSequence else {
+                throw damage(.sequenceGap, at: position, length: nil,
+                             "block starts at sequence \(header.firstSequence), expected \(expectedSequence)")
+            }
+            let payloadPosition = position + Int64(NativeFormat.blockHeaderSize)
+            let end = payloadPosition + Int64(header.storedSize)
+
+            // Whole block filtered out: step over it on the header alone.
+            let lastSequence = header.firstSequence &+ UInt64(header.recordCount)
+            if lastSequence <= minimumSequence || (minimumTimestamp.map { header.maxTimestamp < $0 } ?? false) {
+                if let size = source.size, end > size {
+                    throw damage(.truncated, at: position, length: size - position,
+                                 "block of \(NativeFormat.blockHeaderSize + header.storedSize) bytes, file ends after \(size - position)")
+                }
+                nextBlockPosition = end
+                expectedSequence = lastSequence
+                continue
+            }
+
+            let view = try source.bytes(at: payloadPosition, count: header.storedSize)
+            if view.count < header.storedSize {
+                throw damage(.truncated, at: position, length: Int64(NativeFormat.blockHeaderSize + view.count),
+                             "block of \(NativeFormat.blockHeaderSize + header.storedSize) bytes, file ends after \(NativeFormat.blockHeaderSize + view.count)")
+            }
+            try decode(header, payload: view, at: position)
+            blockPosition = position
+            blockHeader = header
+            nextBlockPosition = end
+            expectedSequence = lastSequence
+            blocksDecoded += 1
+            bytesDecoded += Int64(NativeFormat.blockHeaderSize + header.storedSize)
+            cursor = 0
+            return true
+        }
+    }
+
+    private enum DecodeOutcome {
+        case ok
+        case badChecksum(computed: UInt32)
+        case decompressionFailed
+        case walk(NativeWalkFailure)
+    }
+
+    private func decode(_ header: NativeBlockHeader, payload stored: UnsafeRawBufferPointer, at position: Int64) throws(LogScanError) {
+        slots.reserve(header.recordCount * MemoryLayout<NativeRecordSlot>.stride)
+        if header.codec == .lz4 { inflated.reserve(header.rawSize) }
+        // Locals only inside the guard (see withSigbusGuard).
+        let slotTable = slots.typed(NativeRecordSlot.self)
+        let inflateTo = UnsafeMutableRawBufferPointer(start: inflated.pointer, count: header.rawSize)
+        var outcome = DecodeOutcome.ok
+        let fault = withSigbusGuard {
+            let computed = CRC32C.checksum(stored)
+            guard computed == header.payloadChecksum else { outcome = .badChecksum(computed: computed); return }
+            var raw = stored.baseAddress ?? UnsafeRawPointer(inflateTo.baseAddress!)
+            if header.codec == .lz4 {
+                guard LZ4Block.decompress(stored, into: inflateTo) != nil else { outcome = .decompressionFailed; return }
+                raw = UnsafeRawPointer(inflateTo.baseAddress!)
+            }
+            if let failure = NativeRecordWalk.walk(raw, rawSize: header.rawSize, expectedCount: header.recordCount, into: slotTable) {
+                outcome = .walk(failure)
+            }
+        }
+        if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
+        let blockLength = Int64(NativeFormat.blockHeaderSize + header.storedSize)
+        switch outcome {
+        case .ok: break
+        case .badChecksum(let computed):
+            throw damage(.badChecksum, at: position, length: blockLength,
+                         "block payload checksum \(hex(header.payloadChecksum)), computed \(hex(computed))")
+        case .decompressionFailed:
+            throw damage(.decompressionFailed, at: position, length: blockLength,
+                         "LZ4 block of \(header.storedSize) bytes does not inflate to \(header.rawSize)")
+        case .walk(let failure):
+            let at = header.codec == .none ? position + Int64(NativeFormat.blockHeaderSize + failure.offset) : position
+            throw damage(failure.reason, at: at, length: blockLength, failure.detail + (header.codec == .lz4 ? " (at \(failure.offset) in the inflated block)" : ""))
+        }
+        payload = header.codec == .lz4 ? UnsafeRawPointer(inflated.pointer) : stored.baseAddress
+        slotCount = header.recordCount
+    }
+
+    /// After damage at `position`, finds the next block header at or after
+    /// `position + 1` whose own checksum holds, and continues there. Returns
+    /// the position found, or nil when no valid header follows.
+    public func resynchronize(after position: Int64) throws(LogScanError) -> Int64? {
+        guard let found = try NativeBlockScanner.findHeader(in: source, from: position + 1) else {
+            slotCount = 0
+            cursor = 0
+            nextBlockPosition = source.size ?? position
+            return nil
+        }
+        nextBlockPosition = found.position
+        expectedSequence = found.header.firstSequence
+        slotCount = 0
+        cursor = 0
+        return found.position
+    }
+
+    private func damage(_ reason: DamageReason, at position: Int64, length: Int64?, _ detail: String) -> LogScanError {
+        var error = LogScanError(path: source.path, position: position, .damaged(reason, detail: detail))
+        error.length = length
+        return error
+    }
+}
+
+/// Finding block headers by their magic and header checksum, for recovery.
+enum NativeBlockScanner {
+    static func findHeader(in source: ByteSource, from start: Int64) throws(LogScanError) -> (position: Int64, header: NativeBlockHeader)? {
+        let chunk = 1 << 20
+        var position = start
+        let magic = NativeFormat.blockMagic
+        while true {
+            let view = try source.bytes(at: position, count: chunk + NativeFormat.blockHeaderSize)
+            if view.count < NativeFormat.blockHeaderSize { return nil }
+            var found: (Int, NativeBlockHeader)? = nil
+            let limit = view.count - NativeFormat.blockHeaderSize
+            let fault = withSigbusGuard {
+                let base = view.baseAddress!
+                var i = 0
+                while i <= limit {
+                    if base.le32(i) == magic, case .success(let header) = NativeBlockHeader.decode(base + i) {
+                        found = (i, header)
+                        return
+                    }
+                    i += 1
+                }
+            }
+            if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
+            if let (offset, header) = found { return (position + Int64(offset), header) }
+            position += Int64(limit + 1)
+        }
+    }
+}

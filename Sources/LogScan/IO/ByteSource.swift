@@ -1,0 +1,259 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLogScanSupport
+
+/// The bytes of one file, addressed by offset, however they are obtained:
+/// a mapping (one window for files that fit, bounded sliding windows for the
+/// rest), pread into a reusable buffer, or read() from a pipe. Format readers
+/// ask for `bytes(at:count:)` once per block or batch, never per record.
+///
+/// A view returned by `bytes` stays valid until the next call: the window it
+/// points into may then be unmapped, or the buffer refilled.
+public final class ByteSource {
+    public let file: OpenFile
+    public let options: IOOptions
+    public private(set) var report: IOReport
+    /// Known size (nil for a stream until it ends). Refreshed by `refreshSize()`.
+    public private(set) var size: Int64?
+    /// Hint: the caller reads front to back (read-ahead pays).
+    public var sequential = true
+
+    /// The current window's owner; `windowBase`/`windowStart`/`windowLength`
+    /// describe it (kept apart so the fast path never touches the owner).
+    private var window: MappedRegion?
+    private var windowBase: UnsafeRawPointer?
+    private var windowStart: Int64 = 0
+    private var windowLength: Int64 = 0
+    private var windowSlot: Int32 = -1
+    private var buffer: ReadBuffer?
+    private let mapAlignment: Int
+
+    public var path: String { file.path }
+
+    public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
+        self.file = file
+        self.options = options
+        let hugetlb = options.hugePages && file.hugetlbPageSize != nil
+        mapAlignment = hugetlb ? file.hugetlbPageSize! : PageSize.bytes
+
+        let path: IOReport.Path
+        if !file.isSeekable {
+            if file.kind == .directory {
+                throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
+            }
+            if options.mode == .mmap {
+                throw LogScanError(path: file.path, .unsupported("--io mmap: cannot map a pipe, device or /proc file; use --io auto or pread"))
+            }
+            path = .stream
+        } else {
+            switch options.mode {
+            case .mmap: path = .mmap
+            case .pread: path = .pread
+            case .auto:
+                path = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
+            }
+        }
+        size = path == .stream ? nil : file.sizeAtOpen
+        let populate = path == .mmap && (options.populate ?? (purpose == .scan))
+        let huge: IOReport.HugePages = !options.hugePages ? .notRequested
+            : (path != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
+        report = IOReport(path: path, populate: populate, hugePages: huge, windowsMapped: 0,
+                          bytesMapped: 0, bytesRead: 0, readCalls: 0)
+        if path != .mmap {
+            buffer = ReadBuffer(capacity: options.readBufferBytes, positional: path == .pread)
+        }
+        if path == .pread && purpose == .scan {
+            _ = posix_fadvise(file.descriptor.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
+        }
+    }
+
+    public enum Purpose: Sendable {
+        /// Front-to-back reading of most of the file.
+        case scan
+        /// A few reads at places found by search (index files, seeks).
+        case lookup
+    }
+
+    /// Up to `count` bytes at `offset`: fewer when the file ends first, none
+    /// at or past the end. Valid until the next call.
+    public func bytes(at offset: Int64, count: Int) throws(LogScanError) -> UnsafeRawBufferPointer {
+        precondition(offset >= 0 && count >= 0)
+        if report.path == .mmap {
+            return try mappedBytes(at: offset, count: count)
+        }
+        let buffer = buffer!
+        let result = try buffer.bytes(at: offset, count: count, file: file)
+        report.bytesRead = buffer.bytesRead
+        report.readCalls = buffer.readCalls
+        if buffer.reachedEnd, report.path == .stream {
+            size = buffer.endOffset
+        }
+        return result
+    }
+
+    /// True when a fault outside the guard patched the current window: the
+    /// file shrank while its bytes were being handed out.
+    public var windowFaulted: Bool { windowBase != nil && logscan_guard_mapping_faulted(windowSlot) != 0 }
+
+    /// Re-reads the file's size (it grows under a writer being followed).
+    @discardableResult
+    public func refreshSize() throws(LogScanError) -> Int64? {
+        guard report.path != .stream else { return size }
+        let now = try file.currentSize()
+        size = now
+        return now
+    }
+
+    /// Drops the current window or buffer contents (before the file is
+    /// re-read after growing, or to release memory).
+    public func release() {
+        dropWindow()
+        buffer?.reset()
+    }
+
+    private func dropWindow() {
+        window = nil
+        windowBase = nil
+        windowStart = 0
+        windowLength = 0
+        windowSlot = -1
+    }
+
+    private func mappedBytes(at offset: Int64, count: Int) throws(LogScanError) -> UnsafeRawBufferPointer {
+        let fileSize = size ?? 0
+        guard offset < fileSize, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let end = min(offset + Int64(count), fileSize)
+        if let windowBase, offset >= windowStart, end <= windowStart + windowLength {
+            return UnsafeRawBufferPointer(start: windowBase + Int(offset - windowStart), count: Int(end - offset))
+        }
+        // Unmap before mapping the next window, so that no more than one
+        // window is resident on our account at any time.
+        dropWindow()
+        let alignment = Int64(mapAlignment)
+        let start = offset / alignment * alignment
+        let windowBytes = Int64(max(options.windowBytes, mapAlignment))
+        var length = max(windowBytes, end - start)
+        length = min(length, fileSize - start)
+        length = (length + alignment - 1) / alignment * alignment
+        let region = try MappedRegion(file: file, fileOffset: start, length: Int(length), alignment: mapAlignment,
+                                      populate: report.populate, hugetlb: { if case .hugetlbfs = report.hugePages { return true }; return false }())
+        if case .transparentAdvised = report.hugePages {
+            let e = region.advise(MADV_HUGEPAGE)
+            if e != 0 { report.hugePages = .transparentRefused(errno: e) }
+        }
+        if sequential {
+            region.advise(MADV_SEQUENTIAL)
+            // Start reading the next window in the background while this one
+            // is scanned: on cold data, its first touch then finds pages in
+            // the cache instead of stalling on the disk.
+            let next = start + length
+            if next < fileSize {
+                _ = posix_fadvise(file.descriptor.rawValue, off_t(next), off_t(min(windowBytes, fileSize - next)), POSIX_FADV_WILLNEED)
+            }
+        }
+        report.windowsMapped += 1
+        report.bytesMapped += length
+        let view = UnsafeRawBufferPointer(start: region.base + Int(offset - start), count: Int(end - offset))
+        windowBase = region.base
+        windowStart = start
+        windowLength = length
+        windowSlot = region.guardSlot
+        window = consume region
+        return view
+    }
+}
+
+/// The pread/read path's buffer: a window of the file copied into memory we
+/// own. Positional (pread) buffers can jump; stream (read) buffers only move
+/// forward.
+final class ReadBuffer {
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// File offset of storage[0], and how many bytes are valid from there.
+    private var start: Int64 = 0
+    private var length: Int = 0
+    let positional: Bool
+    private(set) var reachedEnd = false
+    private(set) var bytesRead: Int64 = 0
+    private(set) var readCalls = 0
+
+    init(capacity: Int, positional: Bool) {
+        self.capacity = max(capacity, 4096)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
+        self.positional = positional
+    }
+
+    deinit { storage.deallocate() }
+
+    var endOffset: Int64 { start + Int64(length) }
+
+    func reset() {
+        if positional { start = 0; length = 0; reachedEnd = false }
+    }
+
+    func bytes(at offset: Int64, count: Int, file: OpenFile) throws(LogScanError) -> UnsafeRawBufferPointer {
+        let wantEnd = offset + Int64(count)
+        if offset >= start, wantEnd <= endOffset {
+            return UnsafeRawBufferPointer(start: storage + Int(offset - start), count: count)
+        }
+        if !positional && offset < start {
+            throw LogScanError(path: file.path, position: offset, .unsupported("cannot go back in a pipe or stream"))
+        }
+        // Keep what overlaps, drop what lies before `offset`.
+        if offset >= start && offset <= endOffset {
+            let keep = Int(endOffset - offset)
+            if offset > start, keep > 0 { storage.copyMemory(from: storage + Int(offset - start), byteCount: keep) }
+            start = offset
+            length = keep
+        } else if positional {
+            start = offset
+            length = 0
+            reachedEnd = false
+        } else {
+            // A stream skipping forward: read and discard up to `offset`.
+            while endOffset < offset && !reachedEnd {
+                start = endOffset
+                length = 0
+                try fill(upTo: min(capacity, Int(offset - start)), file: file)
+            }
+            if endOffset <= offset { start = endOffset; length = 0; return UnsafeRawBufferPointer(start: nil, count: 0) }
+            let keep = Int(endOffset - offset)
+            storage.copyMemory(from: storage + Int(offset - start), byteCount: keep)
+            start = offset
+            length = keep
+        }
+        if count > capacity {
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
+            bigger.copyMemory(from: storage, byteCount: length)
+            storage.deallocate()
+            storage = bigger
+            capacity = count
+        }
+        // Fill the whole buffer, not just `count`: fewer, larger reads.
+        try fill(upTo: capacity, file: file, atLeast: count)
+        return UnsafeRawBufferPointer(start: storage, count: min(count, length))
+    }
+
+    /// Reads until `atLeast` bytes are buffered (or the file ends), asking
+    /// for up to `upTo` in total.
+    private func fill(upTo limit: Int, file: OpenFile, atLeast: Int = 1) throws(LogScanError) {
+        let fd = file.descriptor.rawValue
+        while length < atLeast {
+            if !positional && reachedEnd { return }
+            let room = limit - length
+            if room <= 0 { return }
+            let n = positional
+                ? pread(fd, storage + length, room, off_t(start + Int64(length)))
+                : read(fd, storage + length, room)
+            readCalls += 1
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogScanError(path: file.path, position: start + Int64(length), .system(operation: positional ? "pread" : "read", errno: errno))
+            }
+            if n == 0 { reachedEnd = true; return }
+            length += n
+            bytesRead += Int64(n)
+        }
+    }
+}

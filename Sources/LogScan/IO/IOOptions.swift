@@ -1,0 +1,87 @@
+/// How a reader gets at a file's bytes. Shared by every reading command
+/// (`--io`, `--populate`, `--huge-pages`, `--window`).
+public struct IOOptions: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Decide per file: streams and tiny files through read/pread, the rest mapped.
+        case auto
+        /// Map the file (in bounded windows when it is larger than one window).
+        case mmap
+        /// Copy through pread into a reusable buffer (read for pipes and stdin).
+        case pread
+    }
+
+    public var mode: Mode
+    /// Prefault each window with MAP_POPULATE. Nil means "decide": populate
+    /// for sequential scans, not for index lookups.
+    public var populate: Bool?
+    /// Ask for huge pages: MAP_HUGETLB on hugetlbfs, madvise(MADV_HUGEPAGE) elsewhere.
+    public var hugePages: Bool
+    /// Bytes mapped at a time. Files larger than this are scanned window by
+    /// window and the window behind the cursor is unmapped.
+    public var windowBytes: Int
+    /// The pread path's buffer size (also its read size).
+    public var readBufferBytes: Int
+    /// In auto mode, regular files smaller than this are read, not mapped:
+    /// a mapping costs more system calls than one pread of the whole file.
+    public var smallFileBytes: Int
+
+    public static let defaultWindowBytes = 64 << 20
+
+    public init(
+        mode: Mode = .auto, populate: Bool? = nil, hugePages: Bool = false,
+        windowBytes: Int = IOOptions.defaultWindowBytes, readBufferBytes: Int = 1 << 20,
+        smallFileBytes: Int = 64 << 10
+    ) {
+        self.mode = mode
+        self.populate = populate
+        self.hugePages = hugePages
+        self.windowBytes = windowBytes
+        self.readBufferBytes = readBufferBytes
+        self.smallFileBytes = smallFileBytes
+    }
+}
+
+/// What the I/O layer actually did for one file, for `--stats` and `bench`.
+public struct IOReport: Sendable, Equatable {
+    public enum Path: String, Sendable {
+        case mmap, pread, stream
+    }
+    public enum HugePages: Sendable, Equatable {
+        case notRequested
+        /// The file lives on hugetlbfs and was mapped with MAP_HUGETLB.
+        case hugetlbfs(pageSize: Int)
+        /// madvise(MADV_HUGEPAGE) was accepted. For page-cache files the
+        /// kernel may still use small pages; this says what was asked.
+        case transparentAdvised
+        /// madvise(MADV_HUGEPAGE) failed with this errno.
+        case transparentRefused(errno: Int32)
+        /// Huge pages were requested for a path that does not map.
+        case notApplicable
+    }
+
+    public var path: Path
+    public var populate: Bool
+    public var hugePages: HugePages
+    /// Mappings made (1 for a file that fits in one window).
+    public var windowsMapped: Int
+    public var bytesMapped: Int64
+    /// Bytes copied by pread/read.
+    public var bytesRead: Int64
+    public var readCalls: Int
+
+    public var summary: String {
+        switch path {
+        case .mmap:
+            var text = populate ? "mmap+populate" : "mmap"
+            switch hugePages {
+            case .hugetlbfs(let size): text += ", MAP_HUGETLB (\(size >> 10) KiB pages)"
+            case .transparentAdvised: text += ", MADV_HUGEPAGE advised"
+            case .transparentRefused(let e): text += ", MADV_HUGEPAGE refused (\(errnoDescription(e)))"
+            case .notRequested, .notApplicable: break
+            }
+            return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")"
+        case .pread: return "pread, \(readCalls) calls"
+        case .stream: return "read (stream), \(readCalls) calls"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// A record of any format logscan reads, as handed to replay and search.
+/// Views into mapped or decoded memory: valid until the reader advances.
+public enum LogRecord {
+    case native(NativeRecord)
+
+    /// Byte offset of the record (or of its block/batch) in its file.
+    public var position: Int64 {
+        switch self {
+        case .native(let r): return r.position
+        }
+    }
+
+    /// The record's sequence number or offset.
+    public var offset: UInt64 {
+        switch self {
+        case .native(let r): return r.sequence
+        }
+    }
+
+    public var timestamp: Int64? {
+        switch self {
+        case .native(let r): return r.timestamp
+        }
+    }
+
+    public var key: UnsafeRawBufferPointer? {
+        switch self {
+        case .native(let r): return r.key
+        }
+    }
+
+    public var value: UnsafeRawBufferPointer? {
+        switch self {
+        case .native(let r): return r.value
+        }
+    }
+}
+
+/// Which format a path holds. `auto` decides per file (see `LogDetector`).
+public enum LogKind: String, Sendable, CaseIterable {
+    case auto, native, leveldb, rocksdb, kafka
+}

@@ -1,0 +1,23 @@
+/// What a replay reads and from where. Shared by replay, grep and the
+/// commands that come after them.
+public struct ReplayOptions: Sendable {
+    public var kind: LogKind
+    public var io: IOOptions
+    /// Start at this sequence number / offset (records below it are not emitted).
+    public var fromOffset: UInt64?
+    /// Emit only records with a timestamp at or after this (ms since the epoch).
+    public var fromTime: Int64?
+    /// Stop after this many records.
+    public var limit: Int?
+    public var recovery: RecoveryMode
+
+    public init(kind: LogKind = .auto, io: IOOptions = IOOptions(), fromOffset: UInt64? = nil,
+                fromTime: Int64? = nil, limit: Int? = nil, recovery: RecoveryMode = .pointInTime) {
+        self.kind = kind
+        self.io = io
+        self.fromOffset = fromOffset
+        self.fromTime = fromTime
+        self.limit = limit
+        self.recovery = recovery
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import LogScan
+
+/// The I/O options every reading command shares.
+struct IOOptionGroup: ParsableArguments {
+    @Option(name: .customLong("io"), help: ArgumentHelp(
+        "How to read files: auto, mmap or pread.",
+        discussion: "auto maps regular files (in bounded windows), reads pipes, stdin and devices with read(), and small files with pread."))
+    var mode: IOOptions.Mode = .auto
+
+    @Flag(inversion: .prefixedNo, help: "Prefault each mapped window with MAP_POPULATE (default: on for scans).")
+    var populate: Bool?
+
+    @Flag(name: .customLong("huge-pages"), help: "Map with MAP_HUGETLB on hugetlbfs, or advise MADV_HUGEPAGE elsewhere.")
+    var hugePages = false
+
+    @Option(help: ArgumentHelp("Bytes mapped at a time (e.g. 64M); larger files are scanned window by window.", valueName: "bytes"))
+    var window: ByteCount = ByteCount(IOOptions.defaultWindowBytes)
+
+    var options: IOOptions {
+        IOOptions(mode: mode, populate: populate, hugePages: hugePages, windowBytes: window.bytes)
+    }
+}
+
+extension IOOptions.Mode: ExpressibleByArgument {}
+extension LogKind: ExpressibleByArgument {}
+extension RecoveryMode: ExpressibleByArgument {}
+extension RecordFormat: ExpressibleByArgument {}
+
+/// Which records a reading command looks at.
+struct SelectionOptionGroup: ParsableArguments {
+    @Option(help: ArgumentHelp("Log format: auto, native, leveldb, rocksdb or kafka.", discussion: """
+        auto decides per file: native segments by their magic bytes; in a directory, \
+        *.seg files are native segments.
+        """))
+    var kind: LogKind = .auto
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("Start at this sequence number (offset); found through the index.", valueName: "seq"))
+    var fromOffset: UInt64?
+
+    @Option(name: .customLong("from-time"), help: ArgumentHelp("Only records with a timestamp at or after this many ms since the epoch.", valueName: "ms"))
+    var fromTime: Int64?
+
+    @Option(help: ArgumentHelp("Stop after reading this many records.", valueName: "n"))
+    var limit: Int?
+
+    @Option(help: ArgumentHelp("What damage means: tolerate-tail, absolute, point-in-time or skip-corrupted.", discussion: """
+        point-in-time (default): stop at the first damage, after emitting everything before it. \
+        tolerate-tail: ignore only an incomplete last record or zero-filled tail. \
+        absolute: any damage is fatal. skip-corrupted: skip damaged blocks and go on.
+        """))
+    var recovery: RecoveryMode = .pointInTime
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+    }
+
+    func replayOptions(io: IOOptions) -> ReplayOptions {
+        ReplayOptions(kind: kind, io: io, fromOffset: fromOffset, fromTime: fromTime, limit: limit, recovery: recovery)
+    }
+}
