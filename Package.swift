@@ -43,8 +43,9 @@ let package = Package(
         ),
         .testTarget(
             name: "LogScanTests",
-            dependencies: ["LogScan", "CLogScanSupport"],
-            resources: []
+            // The executable is a dependency so that `swift test` builds it:
+            // the CLI tests run it as a subprocess.
+            dependencies: ["LogScan", "CLogScanSupport", "logscan"]
         ),
     ]
 )

@@ -55,7 +55,9 @@ public final class ByteSource {
             }
         }
         size = path == .stream ? nil : file.sizeAtOpen
-        let populate = path == .mmap && (options.populate ?? (purpose == .scan))
+        // Off unless asked: on warm data this kernel maps pages faster through
+        // fault-around (16 pages a fault) than through MAP_POPULATE (docs/BENCHMARKS.md).
+        let populate = path == .mmap && (options.populate ?? false)
         let huge: IOReport.HugePages = !options.hugePages ? .notRequested
             : (path != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: path, populate: populate, hugePages: huge, windowsMapped: 0,

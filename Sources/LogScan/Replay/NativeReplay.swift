@@ -57,15 +57,22 @@ struct NativeReplay {
         }
         if let from = options.fromOffset {
             reader.minimumSequence = from
-            seek(reader, segment: segment, sink: &sink) { index throws(LogScanError) in try index.floor(sequence: from) }
+            _ = seek(reader, segment: segment, sink: &sink) { index throws(LogScanError) in
+                try index.floor(sequence: from).map(SeekTarget.block) ?? .start
+            }
         }
         if let fromTime = options.fromTime {
             reader.minimumTimestamp = fromTime
             if options.fromOffset == nil {
-                seek(reader, segment: segment, sink: &sink) { index throws(LogScanError) in
-                    // No entry reaches the time: the whole segment is older.
-                    try index.first(reachingTimestamp: fromTime) ?? NativeIndexEntry(
-                        firstSequence: .max, position: -1, maxTimestampSoFar: .min)
+                let skip = seek(reader, segment: segment, sink: &sink) { index throws(LogScanError) in
+                    // No entry reaches the time: every record of the segment is older.
+                    try index.first(reachingTimestamp: fromTime).map(SeekTarget.block) ?? .pastEnd
+                }
+                if skip {
+                    // Passed over on the index alone, so the next segment's
+                    // continuity cannot be checked against this one.
+                    expected = nil
+                    return .next
                 }
             }
         }
@@ -91,34 +98,45 @@ struct NativeReplay {
         }
     }
 
+    enum SeekTarget {
+        case start
+        case block(NativeIndexEntry)
+        case pastEnd
+    }
+
     /// Uses the segment's index to start near the target. A missing or
     /// inconsistent index costs a warning and a scan, never wrong output.
+    /// Returns true when the index shows that no record of the segment qualifies.
     private func seek<Sink: ReplaySink & ~Copyable>(_ reader: NativeSegmentReader, segment: LogInput.Segment, sink: inout Sink,
-                                        _ lookup: (NativeIndex) throws(LogScanError) -> NativeIndexEntry?) {
+                                                    _ lookup: (NativeIndex) throws(LogScanError) -> SeekTarget) -> Bool {
         guard let indexPath = segment.indexPath else {
             if segment.path != "-" && input.isDirectory {
                 sink.warning("\(segment.path): no index file; scanning from the start of the segment")
             }
-            return
+            return false
         }
         do throws(LogScanError) {
             let index = try NativeIndex(path: indexPath, io: IOOptions(mode: options.io.mode == .pread ? .pread : .auto))
             guard index.baseSequence == reader.header.baseSequence else {
                 sink.warning("\(indexPath): index is for base sequence \(index.baseSequence), segment starts at \(reader.header.baseSequence); scanning")
-                return
+                return false
             }
-            guard let entry = try lookup(index) else { return }
-            if entry.position < 0 {  // nothing in this segment qualifies
-                reader.reposition(toBlockAt: reader.source.size ?? 0, sequence: reader.expectedSequence)
-                return
-            }
-            if try reader.probeBlock(at: entry.position, sequence: entry.firstSequence) {
-                reader.reposition(toBlockAt: entry.position, sequence: entry.firstSequence)
-            } else {
-                sink.warning("\(indexPath): entry for sequence \(entry.firstSequence) points at byte \(entry.position), where that block is not; scanning")
+            switch try lookup(index) {
+            case .start:
+                return false
+            case .pastEnd:
+                return true
+            case .block(let entry):
+                if try reader.probeBlock(at: entry.position, sequence: entry.firstSequence) {
+                    reader.reposition(toBlockAt: entry.position, sequence: entry.firstSequence)
+                } else {
+                    sink.warning("\(indexPath): entry for sequence \(entry.firstSequence) points at byte \(entry.position), where that block is not; scanning")
+                }
+                return false
             }
         } catch {
             sink.warning("\(indexPath): index unusable (\(error)); scanning")
+            return false
         }
     }
 

@@ -203,7 +203,7 @@ public struct NativeBlockHeader: Sendable, Equatable {
         guard storedSize <= NativeFormat.maxBlockPayload, rawSize <= NativeFormat.maxBlockPayload else {
             return .failure(.badField("block size \(max(storedSize, rawSize)) exceeds the format's maximum \(NativeFormat.maxBlockPayload)"))
         }
-        guard count <= rawSize / NativeFormat.recordHeaderSize, (count == 0) == (rawSize == 0) else {
+        guard count >= 1, count <= rawSize / NativeFormat.recordHeaderSize else {
             return .failure(.badField("\(count) records cannot fill \(rawSize) bytes"))
         }
         switch codec {

@@ -22,8 +22,7 @@ struct NativeRecordSlot {
     var offset: UInt32
     var keyLength: UInt32
     var valueLength: UInt32
-    var flags: UInt8
-    var timestamp: Int64
+    var flags: UInt32
 }
 
 /// What can be wrong inside a block's raw payload, with the payload offset.
@@ -84,8 +83,7 @@ enum NativeRecordWalk {
             }
             slots[index] = NativeRecordSlot(
                 offset: UInt32(truncatingIfNeeded: offset), keyLength: UInt32(truncatingIfNeeded: keyLength),
-                valueLength: UInt32(truncatingIfNeeded: valueLength), flags: flags,
-                timestamp: Int64(bitPattern: payload.le64(offset + 12)))
+                valueLength: UInt32(truncatingIfNeeded: valueLength), flags: flagsWord)
             offset += size
             index += 1
         }

@@ -33,6 +33,12 @@ public final class NativeSegmentReader {
     public private(set) var bytesDecoded: Int64 = 0
 
     private var payload: UnsafeRawPointer?
+    /// The current block, unpacked for the per-record path.
+    private var slotBase: UnsafeMutablePointer<NativeRecordSlot>?
+    private var blockFirstSequence: UInt64 = 0
+    /// File offset of the raw payload, or -1 for an LZ4 block (records then
+    /// report the block's position).
+    private var rawPayloadPosition: Int64 = -1
     private var slots = RawBuffer()
     private var inflated = RawBuffer()
     private var slotCount = 0
@@ -77,30 +83,30 @@ public final class NativeSegmentReader {
     public func next() throws(LogScanError) -> NativeRecord? {
         while true {
             if cursor < slotCount {
-                let slot = slots.typed(NativeRecordSlot.self)[cursor]
+                let slot = slotBase.unsafelyUnwrapped[cursor]
                 let index = cursor
                 cursor += 1
-                let sequence = blockHeader!.firstSequence &+ UInt64(index)
+                let sequence = blockFirstSequence &+ UInt64(index)
                 if sequence < minimumSequence { continue }
-                let hasTimestamp = slot.flags & NativeFormat.flagTimestamp != 0
-                if let minimumTimestamp, !hasTimestamp || slot.timestamp < minimumTimestamp { continue }
-                return record(slot, sequence: sequence, hasTimestamp: hasTimestamp)
+                let base = payload.unsafelyUnwrapped + Int(slot.offset)
+                // The walk checked that every record has its 20-byte header.
+                let timestamp = Int64(bitPattern: base.le64(12))
+                let hasTimestamp = slot.flags & UInt32(NativeFormat.flagTimestamp) != 0
+                if let minimumTimestamp, !hasTimestamp || timestamp < minimumTimestamp { continue }
+                return record(slot, at: base, sequence: sequence, timestamp: hasTimestamp ? timestamp : nil)
             }
             guard try nextBlock() else { return nil }
         }
     }
 
     @inline(__always)
-    private func record(_ slot: NativeRecordSlot, sequence: UInt64, hasTimestamp: Bool) -> NativeRecord {
-        let base = payload! + Int(slot.offset)
+    private func record(_ slot: NativeRecordSlot, at base: UnsafeRawPointer, sequence: UInt64, timestamp: Int64?) -> NativeRecord {
         let keyStart = base + NativeFormat.recordHeaderSize
-        let position = blockHeader!.codec == .none
-            ? blockPosition + Int64(NativeFormat.blockHeaderSize) + Int64(slot.offset) : blockPosition
+        let position = rawPayloadPosition >= 0 ? rawPayloadPosition + Int64(slot.offset) : blockPosition
         return NativeRecord(
-            position: position, sequence: sequence,
-            timestamp: hasTimestamp ? slot.timestamp : nil,
-            key: slot.flags & NativeFormat.flagKey != 0 ? UnsafeRawBufferPointer(start: keyStart, count: Int(slot.keyLength)) : nil,
-            value: slot.flags & NativeFormat.flagValue != 0
+            position: position, sequence: sequence, timestamp: timestamp,
+            key: slot.flags & UInt32(NativeFormat.flagKey) != 0 ? UnsafeRawBufferPointer(start: keyStart, count: Int(slot.keyLength)) : nil,
+            value: slot.flags & UInt32(NativeFormat.flagValue) != 0
                 ? UnsafeRawBufferPointer(start: keyStart + Int(slot.keyLength), count: Int(slot.valueLength)) : nil)
     }
 
@@ -168,6 +174,8 @@ public final class NativeSegmentReader {
             try decode(header, payload: view, at: position)
             blockPosition = position
             blockHeader = header
+            blockFirstSequence = header.firstSequence
+            rawPayloadPosition = header.codec == .none ? payloadPosition : -1
             nextBlockPosition = end
             expectedSequence = lastSequence
             blocksDecoded += 1
@@ -218,6 +226,7 @@ public final class NativeSegmentReader {
             throw damage(failure.reason, at: at, length: blockLength, failure.detail + (header.codec == .lz4 ? " (at \(failure.offset) in the inflated block)" : ""))
         }
         payload = header.codec == .lz4 ? UnsafeRawPointer(inflated.pointer) : stored.baseAddress
+        slotBase = slotTable
         slotCount = header.recordCount
     }
 
