@@ -36,9 +36,10 @@ public struct LogReplayer {
 
     /// Returns false when the replay must stop altogether.
     func replay<Sink: ReplaySink & ~Copyable>(_ input: LogInput, into sink: inout Sink, summary: inout ReplaySummary) -> Bool {
-        switch input.segments.first?.kind ?? .native {
+        let kind = input.segments.first?.kind ?? .native
+        switch kind {
         case .native, .auto:
-            return NativeReplay(options: options, input: input).run(into: &sink, summary: &summary)
+            return SegmentReplay<NativeSegmentReader>(options: options, input: input, kind: .native).run(into: &sink, summary: &summary)
         case .leveldb, .rocksdb, .kafka:
             summary.failures += 1
             sink.failure(LogScanError(path: input.path, .unsupported("\(input.segments.first!.kind.rawValue) logs are not supported yet")))
