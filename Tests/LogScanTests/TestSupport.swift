@@ -149,3 +149,42 @@ let repositoryRoot: String = {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
+
+/// The `logscan` binary built beside the test bundle (`swift test` builds it:
+/// the test target depends on the executable).
+let logscanBinary: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("logscan").path) && url.path != "/" {
+        url.deleteLastPathComponent()
+    }
+    return url.appendingPathComponent("logscan").path
+}()
+
+struct CommandResult {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs the logscan CLI with `arguments`, feeding `input` on stdin. Output
+/// goes through files, so a large output can never block the child.
+func runLogscan(_ arguments: [String], input: [UInt8]? = nil, cwd: String? = nil) throws -> CommandResult {
+    let scratch = TemporaryDirectory("logscan-run")
+    let inPath = scratch.file("stdin"), outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
+    writeFile(inPath, input ?? [])
+    writeFile(outPath, [])
+    writeFile(errPath, [])
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: logscanBinary)
+    process.arguments = arguments
+    if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    process.standardInput = FileHandle(forReadingAtPath: inPath)
+    process.standardOutput = FileHandle(forWritingAtPath: outPath)
+    process.standardError = FileHandle(forWritingAtPath: errPath)
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: readFile(outPath),
+                         stderr: String(decoding: readFile(errPath), as: UTF8.self))
+}
