@@ -27,6 +27,9 @@ public final class ByteSource {
     private var windowLength: Int64 = 0
     private var windowSlot: Int32 = -1
     private var buffer: ReadBuffer?
+    /// Sequential scans through pread or read() go through a reading thread.
+    private let readsAhead: Bool
+    private var readAhead: ReadAhead?
     private let mapAlignment: Int
 
     public var path: String { file.path }
@@ -62,7 +65,13 @@ public final class ByteSource {
             : (path != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: path, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
-        if path != .mmap {
+        // A scan that copies (pread, or read from a pipe) reads ahead on a
+        // thread of its own, so the copy overlaps the decoding; lookups and
+        // small files read synchronously.
+        readsAhead = path == .stream || (path == .pread && purpose == .scan
+            && file.sizeAtOpen >= Int64(4 * max(options.readBufferBytes, ReadAhead.minimumChunk)))
+        report.readAhead = readsAhead
+        if path != .mmap && !readsAhead {
             buffer = ReadBuffer(capacity: options.readBufferBytes, positional: path == .pread)
         }
         if path == .pread && purpose == .scan {
@@ -84,6 +93,9 @@ public final class ByteSource {
         if report.path == .mmap {
             return try mappedBytes(at: offset, count: count)
         }
+        if readsAhead {
+            return try readAheadBytes(at: offset, count: count)
+        }
         let buffer = buffer!
         let result = try buffer.bytes(at: offset, count: count, file: file)
         report.bytesRead = buffer.bytesRead
@@ -92,6 +104,48 @@ public final class ByteSource {
             size = buffer.endOffset
         }
         return result
+    }
+
+    private func readAheadBytes(at offset: Int64, count: Int) throws(LogScanError) -> UnsafeRawBufferPointer {
+        let positional = report.path == .pread
+        let chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
+        // Far ahead of what was read (an index seek): start over there
+        // rather than read everything in between.
+        if positional, let current = readAhead, offset > current.frontier + Int64(8 * chunk) {
+            retire(current)
+            readAhead = nil
+        }
+        if readAhead == nil {
+            readAhead = ReadAhead(fd: file.descriptor.rawValue, path: path, at: positional ? offset : 0,
+                                  positional: positional, chunkBytes: chunk)
+        }
+        if let view = try readAhead!.bytes(at: offset, count: count) {
+            noteReadAhead(readAhead!)
+            return view
+        }
+        // Behind what is still buffered.
+        guard positional else {
+            throw LogScanError(path: path, position: offset, .unsupported("cannot go back in a pipe or stream"))
+        }
+        retire(readAhead!)
+        readAhead = ReadAhead(fd: file.descriptor.rawValue, path: path, at: offset, positional: true, chunkBytes: chunk)
+        let view = try readAhead!.bytes(at: offset, count: count)!
+        noteReadAhead(readAhead!)
+        return view
+    }
+
+    private var retiredBytes: Int64 = 0
+    private var retiredCalls = 0
+
+    private func retire(_ old: ReadAhead) {
+        retiredBytes += old.bytesRead
+        retiredCalls += old.readCalls
+    }
+
+    private func noteReadAhead(_ current: ReadAhead) {
+        report.bytesRead = retiredBytes + current.bytesRead
+        report.readCalls = retiredCalls + current.readCalls
+        if let end = current.endOfFile, report.path == .stream { size = end }
     }
 
     /// True when a fault outside the guard patched the current window: the
@@ -112,6 +166,7 @@ public final class ByteSource {
     public func release() {
         dropWindow()
         buffer?.reset()
+        if let readAhead, report.path == .pread { retire(readAhead); self.readAhead = nil }
     }
 
     private func dropWindow() {

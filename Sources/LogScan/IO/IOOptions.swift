@@ -68,6 +68,8 @@ public struct IOReport: Sendable, Equatable {
     /// Bytes copied by pread/read.
     public var bytesRead: Int64
     public var readCalls: Int
+    /// A reading thread copied ahead of the cursor (pread and stream paths).
+    public var readAhead = false
 
     public var summary: String {
         switch path {
@@ -80,8 +82,8 @@ public struct IOReport: Sendable, Equatable {
             case .notRequested, .notApplicable: break
             }
             return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")"
-        case .pread: return "pread, \(readCalls) calls"
-        case .stream: return "read (stream), \(readCalls) calls"
+        case .pread: return "pread\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
+        case .stream: return "read (stream)\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
         }
     }
 }

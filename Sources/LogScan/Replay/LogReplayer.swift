@@ -36,14 +36,44 @@ public struct LogReplayer {
 
     /// Returns false when the replay must stop altogether.
     func replay<Sink: ReplaySink & ~Copyable>(_ input: LogInput, into sink: inout Sink, summary: inout ReplaySummary) -> Bool {
-        let kind = input.segments.first?.kind ?? .native
-        switch kind {
-        case .native, .auto:
-            return SegmentReplay<NativeSegmentReader>(options: options, input: input, kind: .native).run(into: &sink, summary: &summary)
-        case .leveldb, .rocksdb, .kafka:
+        switch LogReader.cursor(for: input, options: options) {
+        case .native(let cursor): return drive(cursor, into: &sink, summary: &summary)
+        case .unsupported(let error):
             summary.failures += 1
-            sink.failure(LogScanError(path: input.path, .unsupported("\(input.segments.first!.kind.rawValue) logs are not supported yet")))
+            sink.failure(error)
             return true
+        }
+    }
+
+    /// Pulls records from one log's cursor into the sink until the log ends,
+    /// the sink says stop, or --limit is reached.
+    private func drive<Reader, Sink: ReplaySink & ~Copyable>(_ cursor: SegmentCursor<Reader>, into sink: inout Sink,
+                                                             summary: inout ReplaySummary) -> Bool {
+        defer { cursor.addStatistics(to: &summary) }
+        while true {
+            switch cursor.next() {
+            case .record(let record):
+                summary.records += 1
+                if !sink.record(record) || (options.limit.map { summary.records >= $0 } ?? false) {
+                    summary.stoppedEarly = true
+                    return false
+                }
+            case .event(let event):
+                sink.handle(event)
+            case .end:
+                return true
+            }
+        }
+    }
+}
+
+extension ReplaySink where Self: ~Copyable {
+    mutating func handle(_ event: ReplayEvent) {
+        switch event {
+        case .beginSegment(let path, let kind): beginSegment(path: path, kind: kind)
+        case .damage(let report): damage(report)
+        case .warning(let message): warning(message)
+        case .failure(let error): failure(error)
         }
     }
 }

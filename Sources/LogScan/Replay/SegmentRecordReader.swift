@@ -1,0 +1,38 @@
+/// What replay needs from a format's segment reader. Each format's reader
+/// conforms in its `*Replay.swift` file; the formats themselves know nothing
+/// of replay.
+protocol SegmentRecordReader: AnyObject {
+    /// Opens one segment of `log` for reading.
+    init(opening segment: LogInput.Segment, in log: LogInput, options: ReplayOptions) throws(LogScanError)
+
+    var source: ByteSource { get }
+    /// Bytes of the segment decoded so far (for --stats).
+    var bytesDecoded: Int64 { get }
+
+    /// The next record, or nil at the end of the segment. Damage is thrown
+    /// as `.damaged` with its position and length.
+    func nextRecord() throws(LogScanError) -> LogRecord?
+
+    /// After damage at `position`: continue at the next unit (block, batch)
+    /// that validates. Returns where reading resumes, nil when nothing follows.
+    func resynchronize(after position: Int64) throws(LogScanError) -> Int64?
+
+    /// Applies --from and --from-time: record filters, and an index seek
+    /// where the format has an index. Problems with an index are warnings.
+    func prepare(for options: ReplayOptions, segment: LogInput.Segment, warn: (String) -> Void) -> SeekOutcome
+
+    /// Damage when this segment does not continue the previous one of the
+    /// same log (`previous` is the previous segment's `continuation`).
+    func continuityDamage(after previous: UInt64) -> LogScanError?
+
+    /// What the next segment must continue from, once this one is read to
+    /// its end; nil when the format has no such rule.
+    var continuation: UInt64? { get }
+}
+
+enum SeekOutcome {
+    /// Read the segment (from wherever the seek put the reader).
+    case read
+    /// The index shows that no record of the segment qualifies.
+    case skipSegment
+}
