@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""logscan benchmarks: regenerate the inputs, run every comparison side by side
+in one run with hyperfine (and /usr/bin/time -v for peak RSS), and write
+docs/BENCHMARKS.md.
+
+    scripts/bench.py                      # every section
+    scripts/bench.py --sections native    # one section (others keep their last results)
+    scripts/bench.py --quick              # smaller inputs, fewer runs: a smoke test of the script
+
+Inputs go to $LOGSCAN_BENCH_DIR (default /tmp/logscan-bench) and are reused when
+present (delete the directory to regenerate). Nothing large is committed: each
+section's results are stored as JSON in docs/bench/, and BENCHMARKS.md is rendered
+from all of them, so ratios always come from one run of one section.
+
+Needs: hyperfine, GNU time (/usr/bin/time), lz4 (Debian packages of those names);
+`scripts/deps.sh` and a Swift toolchain for the release build.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "docs", "bench")
+BIN = os.path.join(ROOT, ".build", "release", "logscan")
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, **kw)
+
+
+def log(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def ensure_tools():
+    missing = [t for t in ("hyperfine", "lz4") if shutil.which(t) is None]
+    if not os.path.exists("/usr/bin/time"):
+        missing.append("time")
+    if missing:
+        sudo = "" if os.geteuid() == 0 else "sudo "
+        log(f"installing {missing}")
+        sh(f"{sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq {' '.join(missing)} >/dev/null")
+
+
+def build():
+    log("release build")
+    sh(f"cd {ROOT} && scripts/deps.sh && swift build -c release --product logscan 2>&1 | tail -1")
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f.readline().split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "swift": subprocess.run("swift --version 2>&1 | head -1", shell=True, capture_output=True, text=True).stdout.strip()}
+
+
+# ---------------------------------------------------------------------------
+# inputs
+
+WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
+         "sigma tau upsilon phi chi psi omega GET PUT POST ERROR WARN INFO DEBUG user session "
+         "request latency_ms=12 region=eu-west-1 status=200 status=503 cache=miss").split()
+
+
+def make_values(path, total_bytes, value_bytes=100, seed=1):
+    """Lines of `value_bytes` bytes of log-like text (about 2.7x compressible by LZ4)."""
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        return
+    log(f"values -> {path}")
+    rng = random.Random(seed)
+    n = total_bytes // (value_bytes + 20)  # records of a `total_bytes` native log
+    with open(path + ".tmp", "wb") as out:
+        batch = []
+        for i in range(n):
+            line = " ".join(rng.choice(WORDS) for _ in range(18)).encode()
+            batch.append((line + b" " * value_bytes)[:value_bytes])
+            if len(batch) == 100_000:
+                out.write(b"\n".join(batch) + b"\n")
+                batch = []
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+    os.rename(path + ".tmp", path)
+
+
+def make_native_log(directory, values, lz4=False):
+    if os.path.isdir(directory) and os.listdir(directory):
+        return
+    log(f"native log -> {directory}")
+    shutil.rmtree(directory, ignore_errors=True)
+    sh(f"{BIN} write {directory} {'--lz4' if lz4 else ''} < {values}")
+
+
+def segment_files(directory, ext):
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(ext))
+
+
+# ---------------------------------------------------------------------------
+# measuring
+
+def hyperfine(commands, runs, warmup=2):
+    """Runs the commands side by side; returns {name: {mean, stddev, min}}."""
+    out = os.path.join(BENCH_DIR, "hyperfine.json")
+    args = ["hyperfine", "-N" if all("|" not in c and ">" not in c for c in commands.values()) else "",
+            "--warmup", str(warmup), "--runs", str(runs), "--export-json", out]
+    args = [a for a in args if a]
+    for name, cmd in commands.items():
+        args += ["-n", name, cmd]
+    log("hyperfine: " + ", ".join(commands))
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    with open(out) as f:
+        data = json.load(f)
+    return {r["command"]: {"mean": r["mean"], "stddev": r["stddev"], "min": r["min"], "cmd": commands[r["command"]]}
+            for r in data["results"]}
+
+
+def peak_rss(cmd):
+    """Peak resident set (KiB) and elapsed seconds of one run, from GNU time."""
+    r = subprocess.run(["/usr/bin/time", "-v", "sh", "-c", cmd + " > /dev/null"], capture_output=True, text=True)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
+    faults = re.search(r"Minor \(reclaiming a frame\) page faults: (\d+)", r.stderr)
+    return {"rss_kib": rss, "minor_faults": int(faults.group(1)) if faults else None, "cmd": cmd}
+
+
+# ---------------------------------------------------------------------------
+# sections
+
+def section_native(quick):
+    size = (64 * MiB) if quick else GiB
+    runs = 3 if quick else 10
+    values = os.path.join(BENCH_DIR, f"values-{size >> 20}M.txt")
+    make_values(values, size)
+    raw = os.path.join(BENCH_DIR, f"native-{size >> 20}M")
+    lz = os.path.join(BENCH_DIR, f"native-lz4-{size >> 20}M")
+    make_native_log(raw, values)
+    make_native_log(lz, values, lz4=True)
+    frame = values + ".lz4"
+    if not os.path.exists(frame):
+        sh(f"lz4 -q -f -1 {values} {frame}")
+    raw_segments = " ".join(segment_files(raw, ".seg"))
+    lz_segments = " ".join(segment_files(lz, ".seg"))
+    records = int(subprocess.run([BIN, "replay", "--count", raw], capture_output=True, text=True, check=True).stdout)
+
+    res = {}
+    res["count"] = hyperfine({
+        "cat": f"cat {raw_segments}",
+        "replay --count (auto)": f"{BIN} replay --count {raw}",
+        "replay --count --io mmap": f"{BIN} replay --count --io mmap {raw}",
+        "replay --count --io mmap --populate": f"{BIN} replay --count --io mmap --populate {raw}",
+        "replay --count --io pread": f"{BIN} replay --count --io pread {raw}",
+    }, runs)
+    res["lz4"] = hyperfine({
+        "lz4 -dc": f"sh -c 'lz4 -dc {frame} > /dev/null'",
+        "cat (lz4 segments)": f"cat {lz_segments}",
+        "replay --count (lz4)": f"{BIN} replay --count {lz}",
+        "replay --count --io mmap (lz4)": f"{BIN} replay --count --io mmap {lz}",
+    }, runs)
+    near_end = records - 10
+    res["seek"] = hyperfine({
+        "replay --from END-10": f"{BIN} replay --from {near_end} {raw}",
+        "replay --from-time (last ms)": f"{BIN} replay --from-time 99999999999999 {raw}",
+    }, runs, warmup=3)
+    window = (size // 16)
+    res["rss"] = {
+        "window_bytes": window,
+        "mmap": peak_rss(f"{BIN} replay --count --io mmap --window {window} {raw}"),
+        "mmap_populate": peak_rss(f"{BIN} replay --count --io mmap --populate --window {window} {raw}"),
+        "pread": peak_rss(f"{BIN} replay --count --io pread {raw}"),
+        "jsonl": peak_rss(f"{BIN} replay --format jsonl --window {window} {raw}"),
+    }
+    res["input"] = {"log_bytes": sum(os.path.getsize(p) for p in segment_files(raw, ".seg")),
+                    "lz4_log_bytes": sum(os.path.getsize(p) for p in segment_files(lz, ".seg")),
+                    "frame_bytes": os.path.getsize(frame), "records": records, "value_bytes": 100}
+    return res
+
+
+def render_native(r):
+    c, l = r["count"], r["lz4"]
+    cat = c["cat"]["mean"]
+    lz4 = l["lz4 -dc"]["mean"]
+    rows = []
+    for name, v in c.items():
+        rows.append(f"| {name} | {v['mean'] * 1000:.0f} ± {v['stddev'] * 1000:.0f} | {v['mean'] / cat:.2f}× |")
+    lrows = []
+    for name, v in l.items():
+        lrows.append(f"| {name} | {v['mean'] * 1000:.0f} ± {v['stddev'] * 1000:.0f} | {v['mean'] / lz4:.2f}× |")
+    inp = r["input"]
+    best = min(v["mean"] for k, v in c.items() if k.startswith("replay"))
+    best_lz = min(v["mean"] for k, v in l.items() if k.startswith("replay"))
+    rss = r["rss"]
+    limit_kib = (2 * rss["window_bytes"] + 32 * MiB) // 1024
+    seek = r["seek"]
+    return f"""## Native replay (issue 2)
+
+Input: a native log of {inp['records']:,} records with 100-byte text values,
+{inp['log_bytes'] / GiB:.2f} GiB uncompressed ({inp['lz4_log_bytes'] / MiB:.0f} MiB with LZ4 blocks; the same
+values as one LZ4 frame: {inp['frame_bytes'] / MiB:.0f} MiB). Warm page cache; every checksum verified,
+every record walked.
+
+| command | ms | vs cat |
+|---|---:|---:|
+{chr(10).join(rows)}
+
+Target `replay --count` ≤ 2× `cat`: **{'met' if c['replay --count (auto)']['mean'] <= 2 * cat else 'not met'}**
+(auto: {c['replay --count (auto)']['mean'] / cat:.2f}×; best path {best / cat:.2f}×).
+
+| command | ms | vs lz4 -dc |
+|---|---:|---:|
+{chr(10).join(lrows)}
+
+Target LZ4 `replay --count` ≤ 1.5× `lz4 -dc`: **{'met' if l['replay --count (lz4)']['mean'] <= 1.5 * lz4 else 'not met'}**
+(auto: {l['replay --count (lz4)']['mean'] / lz4:.2f}×; best path {best_lz / lz4:.2f}×).
+
+Seeks (index lookups; the time includes process start):
+
+| command | ms |
+|---|---:|
+| replay --from (10 records before the end) | {seek['replay --from END-10']['mean'] * 1000:.1f} ± {seek['replay --from END-10']['stddev'] * 1000:.1f} |
+| replay --from-time (past the last record) | {seek['replay --from-time (last ms)']['mean'] * 1000:.1f} ± {seek['replay --from-time (last ms)']['stddev'] * 1000:.1f} |
+
+Peak RSS replaying a log 16× the window (`--window {rss['window_bytes'] >> 20}M`; limit 2 windows + 32 MiB =
+{limit_kib // 1024} MiB):
+
+| path | peak RSS (MiB) | minor faults |
+|---|---:|---:|
+| mmap | {rss['mmap']['rss_kib'] / 1024:.0f} | {rss['mmap']['minor_faults']} |
+| mmap --populate | {rss['mmap_populate']['rss_kib'] / 1024:.0f} | {rss['mmap_populate']['minor_faults']} |
+| pread (read-ahead thread) | {rss['pread']['rss_kib'] / 1024:.0f} | {rss['pread']['minor_faults']} |
+| mmap, --format jsonl | {rss['jsonl']['rss_kib'] / 1024:.0f} | {rss['jsonl']['minor_faults']} |
+
+Target: **{'met' if max(rss[k]['rss_kib'] for k in ('mmap', 'mmap_populate', 'pread', 'jsonl')) <= limit_kib else 'not met'}**.
+"""
+
+
+SECTIONS = {
+    "native": (section_native, render_native),
+}
+
+
+def render_all():
+    parts = ["# Benchmarks\n",
+             "Generated by `scripts/bench.py` from the results in `docs/bench/*.json`; every ratio compares",
+             "commands measured side by side in one hyperfine run on the same input. Re-run a section with",
+             "`scripts/bench.py --sections NAME`.\n"]
+    for name, (_, render) in SECTIONS.items():
+        path = os.path.join(RESULTS, name + ".json")
+        if not os.path.exists(path):
+            parts.append(f"## {name}\n\nNot measured yet.\n")
+            continue
+        with open(path) as f:
+            stored = json.load(f)
+        m = stored["machine"]
+        parts.append(render(stored["results"]))
+        parts.append(f"_Measured {m['date']} on {m['cpu']} ({m['cores']} cores, {m['memory']}), kernel {m['kernel']}, "
+                     f"{m['swift']}{', quick mode' if stored.get('quick') else ''}._\n")
+    extra = os.path.join(ROOT, "docs", "bench", "NOTES.md")
+    if os.path.exists(extra):
+        with open(extra) as f:
+            parts.append(f.read())
+    with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(parts))
+
+
+def main():
+    global BENCH_DIR
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sections", default=",".join(SECTIONS))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--render-only", action="store_true")
+    a = ap.parse_args()
+    BENCH_DIR = os.environ.get("LOGSCAN_BENCH_DIR", "/tmp/logscan-bench")
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    os.makedirs(RESULTS, exist_ok=True)
+    if not a.render_only:
+        ensure_tools()
+        if not a.no_build:
+            build()
+        for name in a.sections.split(","):
+            run, _ = SECTIONS[name]
+            results = run(a.quick)
+            with open(os.path.join(RESULTS, name + ".json"), "w") as f:
+                json.dump({"machine": machine(), "quick": a.quick, "results": results}, f, indent=1)
+    render_all()
+    log("wrote docs/BENCHMARKS.md")
+
+
+BENCH_DIR = "/tmp/logscan-bench"
+
+if __name__ == "__main__":
+    main()
