@@ -22,6 +22,21 @@ extension NativeSegmentReader: SegmentRecordReader {
 
     var continuation: UInt64? { expectedSequence }
 
+    func nextUnit() throws(LogScanError) -> Bool {
+        guard try nextBlock() else { return false }
+        consumeBlock()
+        return true
+    }
+
+    var unitRecordCount: Int { blockRecordCount }
+    var unitBytes: UnsafeRawBufferPointer? { blockPayload }
+
+    @inline(__always)
+    func unitRecord(_ index: Int) -> LogRecord? { blockRecord(index).map(LogRecord.native) }
+
+    func unitRecordIndex(containing offset: Int) -> Int { blockRecordIndex(containing: offset) }
+    func unitRecordStart(_ index: Int) -> Int { blockRecordStart(index) }
+
     func prepare(for options: ReplayOptions, segment: LogInput.Segment, warn: (String) -> Void) -> SeekOutcome {
         if let from = options.fromOffset {
             minimumSequence = from
@@ -33,8 +48,7 @@ extension NativeSegmentReader: SegmentRecordReader {
             minimumTimestamp = fromTime
             if options.fromOffset == nil {
                 let skip = seek(segment: segment, warn: warn) { index throws(LogScanError) in
-                    // No entry reaches the time: every record of the segment is older.
-                    try index.first(reachingTimestamp: fromTime).map(IndexTarget.block) ?? .pastEnd
+                    try timeTarget(fromTime, in: index)
                 }
                 if skip { return .skipSegment }
             }
@@ -46,6 +60,25 @@ extension NativeSegmentReader: SegmentRecordReader {
         case start
         case block(NativeIndexEntry)
         case pastEnd
+    }
+
+    /// Where --from-time starts. Skipping blocks on the index's word loses
+    /// records if the index under-reports timestamps, so the entry that
+    /// justifies the skip (the one before the target, or the last when the
+    /// whole segment is passed over) is checked against its block's header.
+    private func timeTarget(_ time: Int64, in index: NativeIndex) throws(LogScanError) -> IndexTarget {
+        let found = try index.firstIndex(reachingTimestamp: time)
+        let witness = (found ?? index.entryCount) - 1
+        if witness >= 0 {
+            let entry = try index.entry(witness)
+            guard let header = try probeHeader(at: entry.position), header.firstSequence == entry.firstSequence,
+                  header.maxTimestamp <= entry.maxTimestampSoFar else {
+                throw LogScanError(path: index.path, position: Int64(NativeFormat.indexHeaderSize + witness * NativeFormat.indexEntrySize),
+                                   .damaged(.badIndex, detail: "entry \(witness) does not agree with the block it names"))
+            }
+        }
+        guard let found else { return .pastEnd }
+        return .block(try index.entry(found))
     }
 
     /// Uses the segment's index to start near the target. A missing or

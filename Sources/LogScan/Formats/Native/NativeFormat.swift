@@ -116,8 +116,14 @@ public struct NativeSegmentHeader: Sendable, Equatable {
             LogScanError(path: path, position: 0, .damaged(reason, detail: detail))
         }
         guard bytes.count >= NativeFormat.segmentHeaderSize else {
-            if bytes.count < 8 || hasMagic(bytes) {
-                throw damage(.truncated, "segment header has \(bytes.count) of \(NativeFormat.segmentHeaderSize) bytes")
+            // The writer died creating the segment: nothing, zeros, or the
+            // beginning of a header (its magic) is a torn tail. Anything else
+            // is not a segment of ours.
+            if bytes.isAllZero() {
+                throw damage(.zeroTail, "file of \(bytes.count) bytes holds no segment header")
+            }
+            if bytes.prefix(8).elementsEqual(NativeFormat.segmentMagic.prefix(min(8, bytes.count))) {
+                throw damage(.truncated, "segment header cut off at \(bytes.count) of \(NativeFormat.segmentHeaderSize) bytes")
             }
             throw damage(.badMagic, "not a logscan segment")
         }
@@ -133,7 +139,12 @@ public struct NativeSegmentHeader: Sendable, Equatable {
             throw LogScanError(path: path, position: 8, .damaged(.unsupportedVersion, detail: "segment format version \(version); this logscan reads version \(NativeFormat.version)"))
         }
         guard p.le16(10) == UInt16(NativeFormat.segmentHeaderSize), p.le32(12) == 0 else {
-            throw damage(.badMagic, "unknown header size or flags")
+            throw damage(.badRecord, "segment header size \(p.le16(10)) or flags \(hex(p.le32(12))) not those of version 1")
+        }
+        // Reserved bytes are zero in version 1: anything else is damage (a
+        // version that gives them meaning will have its own number).
+        guard UnsafeRawBufferPointer(rebasing: bytes[40..<60]).isAllZero() else {
+            throw damage(.badRecord, "reserved bytes 40..<60 of the segment header are not zero")
         }
         var header = NativeSegmentHeader(pageSize: p.le32(16), blockBytes: p.le32(20), baseSequence: p.le64(24),
                                          createdMillis: Int64(bitPattern: p.le64(32)))
@@ -198,6 +209,9 @@ public struct NativeBlockHeader: Sendable, Equatable {
         guard stored == computed else { return .failure(.badHeaderChecksum(stored: stored, computed: computed)) }
         guard let codec = NativeFormat.Codec(rawValue: p.byte(40)) else {
             return .failure(.badField("unknown codec \(p.byte(40))"))
+        }
+        guard UnsafeRawBufferPointer(start: p + 41, count: 7).isAllZero() else {
+            return .failure(.badField("reserved bytes 41..<48 of the block header are not zero"))
         }
         let storedSize = Int(p.le32(12)), rawSize = Int(p.le32(16)), count = Int(p.le32(20))
         guard storedSize <= NativeFormat.maxBlockPayload, rawSize <= NativeFormat.maxBlockPayload else {

@@ -91,12 +91,17 @@ public final class NativeIndex {
     /// The first entry whose block brings the segment's largest timestamp to
     /// `timestamp` or beyond: no record before that block reaches it.
     public func first(reachingTimestamp timestamp: Int64) throws(LogScanError) -> NativeIndexEntry? {
+        try firstIndex(reachingTimestamp: timestamp).map { i throws(LogScanError) in try entry(i) }
+    }
+
+    /// The index of that entry; nil when no entry reaches `timestamp`.
+    public func firstIndex(reachingTimestamp timestamp: Int64) throws(LogScanError) -> Int? {
         var low = 0, high = entryCount
         while low < high {
             let mid = (low + high) / 2
             if try entry(mid).maxTimestampSoFar >= timestamp { high = mid } else { low = mid + 1 }
         }
-        return low == entryCount ? nil : try entry(low)
+        return low == entryCount ? nil : low
     }
 
     /// Every entry, for checks and rebuilds.

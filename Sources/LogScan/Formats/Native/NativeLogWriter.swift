@@ -176,7 +176,7 @@ public final class NativeLogWriter {
                                                     count: compressed.capacity - NativeFormat.blockHeaderSize)
             // Store compressed only when it saves at least 1/32 of the block:
             // below that, inflating costs more than the bytes it saves.
-            if let n = LZ4Block.compress(raw, into: out), n <= blockRawSize - blockRawSize / 32 {
+            if let n = LZ4Block.compress(raw, into: out), 32 * (blockRawSize - n) >= blockRawSize {
                 codec = .lz4
                 framed = compressed.pointer
                 storedSize = n

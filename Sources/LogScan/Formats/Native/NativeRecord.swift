@@ -27,7 +27,10 @@ struct NativeRecordSlot {
 
 /// What can be wrong inside a block's raw payload, with the payload offset.
 struct NativeWalkFailure {
-    enum Problem { case headerCut, badSize, badKeyLength, badFlags, missingFieldHasBytes, tooManyRecords, tooFewRecords }
+    enum Problem {
+        case headerCut, badSize, badKeyLength, badFlags, missingFieldHasBytes, absentTimestampNotZero
+        case tooManyRecords, tooFewRecords, maxTimestampWrong
+    }
     var problem: Problem
     var offset: Int
     var value: Int
@@ -41,8 +44,10 @@ struct NativeWalkFailure {
         case .badKeyLength: return "key length \(value) larger than the record"
         case .badFlags: return "unknown record flags \(hex(UInt32(value)))"
         case .missingFieldHasBytes: return "absent key or value with \(value) bytes"
+        case .absentTimestampNotZero: return "record without a timestamp has a non-zero timestamp field"
         case .tooManyRecords: return "more records than the block header's count \(value)"
         case .tooFewRecords: return "\(value) records, fewer than the block header's count"
+        case .maxTimestampWrong: return "block header's largest timestamp is not its records' largest (\(value == Int.min ? "none" : String(value)))"
         }
     }
 }
@@ -52,11 +57,14 @@ enum NativeRecordWalk {
     /// record. Every length is checked against the block once, here. Runs
     /// inside the SIGBUS guard: raw pointers and locals only.
     @inline(__always)
-    static func walk(_ payload: UnsafeRawPointer, rawSize: Int, expectedCount: Int,
+    static func walk(_ payload: UnsafeRawPointer, rawSize: Int, expectedCount: Int, maxTimestamp: Int64,
                      into slots: UnsafeMutablePointer<NativeRecordSlot>) -> NativeWalkFailure? {
         let headerSize = NativeFormat.recordHeaderSize
         var offset = 0
         var index = 0
+        // The header's largest timestamp lets readers skip blocks for
+        // --from-time: it must be exactly the records' largest.
+        var largest = NativeBlockHeader.noTimestamp
         while offset < rawSize {
             guard rawSize - offset >= headerSize else {
                 return NativeWalkFailure(problem: .headerCut, offset: offset, value: rawSize - offset)
@@ -78,6 +86,12 @@ enum NativeRecordWalk {
             if (flags & NativeFormat.flagKey == 0 && keyLength != 0) || (flags & NativeFormat.flagValue == 0 && valueLength != 0) {
                 return NativeWalkFailure(problem: .missingFieldHasBytes, offset: offset, value: keyLength + valueLength)
             }
+            let timestamp = Int64(bitPattern: payload.le64(offset + 12))
+            if flags & NativeFormat.flagTimestamp != 0 {
+                if timestamp > largest { largest = timestamp }
+            } else if timestamp != 0 {
+                return NativeWalkFailure(problem: .absentTimestampNotZero, offset: offset, value: 0)
+            }
             guard index < expectedCount else {
                 return NativeWalkFailure(problem: .tooManyRecords, offset: offset, value: expectedCount)
             }
@@ -89,6 +103,9 @@ enum NativeRecordWalk {
         }
         guard index == expectedCount else {
             return NativeWalkFailure(problem: .tooFewRecords, offset: offset, value: index)
+        }
+        guard largest == maxTimestamp else {
+            return NativeWalkFailure(problem: .maxTimestampWrong, offset: 0, value: Int(largest))
         }
         return nil
     }

@@ -70,12 +70,17 @@ public final class NativeSegmentReader {
     /// True when a valid block header starting with `sequence` is at
     /// `position`: the check before trusting an index entry.
     public func probeBlock(at position: Int64, sequence: UInt64) throws(LogScanError) -> Bool {
-        guard position >= Int64(NativeFormat.segmentHeaderSize) else { return false }
+        try probeHeader(at: position)?.firstSequence == sequence
+    }
+
+    /// The valid block header at `position`, or nil when there is none.
+    public func probeHeader(at position: Int64) throws(LogScanError) -> NativeBlockHeader? {
+        guard position >= Int64(NativeFormat.segmentHeaderSize) else { return nil }
         let view = try source.bytes(at: position, count: NativeFormat.blockHeaderSize)
         var raw = [UInt8](repeating: 0, count: NativeFormat.blockHeaderSize)
-        guard try ByteSourceAccess.copyGuarded(view, into: &raw, source: source, position: position) == raw.count else { return false }
-        guard case .success(let header) = raw.withUnsafeBytes({ NativeBlockHeader.decode($0.baseAddress!) }) else { return false }
-        return header.firstSequence == sequence
+        guard try ByteSourceAccess.copyGuarded(view, into: &raw, source: source, position: position) == raw.count else { return nil }
+        guard case .success(let header) = raw.withUnsafeBytes({ NativeBlockHeader.decode($0.baseAddress!) }) else { return nil }
+        return header
     }
 
     /// The next record, or nil at the end of the segment.
@@ -112,6 +117,51 @@ public final class NativeSegmentReader {
 
     /// Records of the current block not yet handed out, ignoring filters.
     public var remainingInBlock: Int { slotCount - cursor }
+
+    // MARK: Block-level access (search)
+
+    /// Records in the current block.
+    public var blockRecordCount: Int { slotCount }
+
+    /// The current block's raw (decompressed) payload: every record of it.
+    public var blockPayload: UnsafeRawBufferPointer? {
+        guard let payload, let header = blockHeader, slotCount > 0 else { return nil }
+        return UnsafeRawBufferPointer(start: payload, count: header.rawSize)
+    }
+
+    /// Record `index` of the current block, or nil when --from/--from-time
+    /// (minimumSequence, minimumTimestamp) leave it out.
+    @inline(__always)
+    public func blockRecord(_ index: Int) -> NativeRecord? {
+        precondition(index >= 0 && index < slotCount)
+        let slot = slotBase.unsafelyUnwrapped[index]
+        let sequence = blockFirstSequence &+ UInt64(index)
+        if sequence < minimumSequence { return nil }
+        let base = payload.unsafelyUnwrapped + Int(slot.offset)
+        let timestamp = Int64(bitPattern: base.le64(12))
+        let hasTimestamp = slot.flags & UInt32(NativeFormat.flagTimestamp) != 0
+        if let minimumTimestamp, !hasTimestamp || timestamp < minimumTimestamp { return nil }
+        return record(slot, at: base, sequence: sequence, timestamp: hasTimestamp ? timestamp : nil)
+    }
+
+    /// The index of the record of the current block whose bytes include
+    /// `offset` (an offset in `blockPayload`).
+    public func blockRecordIndex(containing offset: Int) -> Int {
+        let slots = slotBase.unsafelyUnwrapped
+        var low = 0, high = slotCount  // the last slot starting at or before offset
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if Int(slots[mid].offset) <= offset { low = mid } else { high = mid }
+        }
+        return low
+    }
+
+    /// Where record `index` of the current block starts in `blockPayload`.
+    public func blockRecordStart(_ index: Int) -> Int { Int(slotBase.unsafelyUnwrapped[index].offset) }
+
+    /// Marks the current block's records as handed out (block-level readers
+    /// took them), so that `next()` goes on with the following block.
+    public func consumeBlock() { cursor = slotCount }
 
     /// Decodes the next block that passes the filters. False at the end of
     /// the segment.
@@ -207,7 +257,8 @@ public final class NativeSegmentReader {
                 guard LZ4Block.decompress(stored, into: inflateTo) != nil else { outcome = .decompressionFailed; return }
                 raw = UnsafeRawPointer(inflateTo.baseAddress!)
             }
-            if let failure = NativeRecordWalk.walk(raw, rawSize: header.rawSize, expectedCount: header.recordCount, into: slotTable) {
+            if let failure = NativeRecordWalk.walk(raw, rawSize: header.rawSize, expectedCount: header.recordCount,
+                                                   maxTimestamp: header.maxTimestamp, into: slotTable) {
                 outcome = .walk(failure)
             }
         }
@@ -222,8 +273,11 @@ public final class NativeSegmentReader {
             throw damage(.decompressionFailed, at: position, length: blockLength,
                          "LZ4 block of \(header.storedSize) bytes does not inflate to \(header.rawSize)")
         case .walk(let failure):
+            // Raw blocks name the record's byte; either way the damage runs
+            // to the end of the block, since none of it is replayed.
             let at = header.codec == .none ? position + Int64(NativeFormat.blockHeaderSize + failure.offset) : position
-            throw damage(failure.reason, at: at, length: blockLength, failure.detail + (header.codec == .lz4 ? " (at \(failure.offset) in the inflated block)" : ""))
+            throw damage(failure.reason, at: at, length: position + blockLength - at,
+                         failure.detail + (header.codec == .lz4 ? " (at \(failure.offset) in the inflated block)" : ""))
         }
         payload = header.codec == .lz4 ? UnsafeRawPointer(inflated.pointer) : stored.baseAddress
         slotBase = slotTable
