@@ -3,6 +3,7 @@
 // logscan: read append-only log segments (native, LevelDB/RocksDB WAL, Kafka) by
 // mapping them into memory. One module per concern:
 //   CLZ4             system library over Debian's liblz4-dev
+//   CPCRE2           system library over Debian's libpcre2-dev (grep's regex engine)
 //   CLogScanSupport  the C that Swift cannot express: hardware CRC32C, the SIGBUS guard
 //   LogScan          the library: I/O -> formats -> replay -> search
 //   logscan          the command-line tool (argument parsing and printers only)
@@ -25,11 +26,17 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         .target(name: "CLogScanSupport"),
         .target(
             name: "LogScan",
             dependencies: [
                 "CLZ4",
+                "CPCRE2",
                 "CLogScanSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

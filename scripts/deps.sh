@@ -6,6 +6,7 @@ set -eu
 # pkg-config module -> Debian package
 needed=(
   "liblz4:liblz4-dev"
+  "libpcre2-8:libpcre2-dev"
 )
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

@@ -63,6 +63,23 @@ int logscan_guard_mapping_faulted(int slot);
 ptrdiff_t logscan_memmem(const void *haystack, size_t haystack_len,
                          const void *needle, size_t needle_len);
 
+// ---- literal search ---------------------------------------------------------
+
+/// A byte string to find, with the two positions whose bytes are compared
+/// first (the rarest in the needle; equal for a one-byte needle).
+typedef struct {
+    const uint8_t *needle;
+    size_t length;
+    size_t rare1;
+    size_t rare2;
+    /// Nonzero: ASCII letters match either case.
+    int caseless;
+} logscan_literal;
+
+/// Offset of the first occurrence of the literal in haystack[0..<n], or -1.
+/// Never reads outside the haystack. AVX2 when the CPU has it.
+ptrdiff_t logscan_literal_find(const logscan_literal *literal, const void *haystack, size_t n);
+
 // ---- file systems -------------------------------------------------------------
 
 /// fstatfs for Swift (Glibc's module map does not export sys/vfs.h): the file

@@ -47,14 +47,7 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         self.options = options
         self.kind = kind
         policy = DamagePolicy(mode: options.recovery)
-        // The segments wholly before --from are passed over by name when
-        // the format names segments by their first offset.
-        var segments = input.segments[...]
-        if let from = options.fromOffset,
-           let start = segments.lastIndex(where: { $0.baseOffset != nil && $0.baseOffset! <= from }) {
-            segments = segments[start...]
-        }
-        self.segments = segments
+        segments = input.segments(from: options.fromOffset)
     }
 
     @inline(__always)
@@ -71,6 +64,35 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
     }
 
     private func slowNext() -> ReplayStep {
+        switch advance(byUnit: false) {
+        case .record(let record): return .record(record)
+        case .unit: preconditionFailure("unit from a record step")
+        case .event(let event): return .event(event)
+        case .end: return .end
+        }
+    }
+
+    enum Step {
+        case record(LogRecord)
+        case unit(Reader)
+        case event(ReplayEvent)
+        case end
+    }
+
+    /// The next unit (block, batch) of the log, with the same segment order,
+    /// events and recovery as `next()`. The unit's records are read through
+    /// the returned reader's `unit*` methods, until the next call.
+    func nextUnit() -> Step { advance(byUnit: true) }
+
+    /// Leaves the rest of the current segment unread (grep -m, -l): replay
+    /// goes on with the next segment.
+    func skipRestOfSegment() {
+        guard reader != nil else { return }
+        continuation = nil
+        closeReader()
+    }
+
+    private func advance(byUnit: Bool) -> Step {
         while true {
             if !pending.isEmpty { return .event(pending.removeFirst()) }
             if finished { return .end }
@@ -79,7 +101,11 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
                 continue
             }
             do throws(LogScanError) {
-                if let record = try reader.nextRecord() { return .record(record) }
+                if byUnit {
+                    if try reader.nextUnit() { return .unit(reader) }
+                } else if let record = try reader.nextRecord() {
+                    return .record(record)
+                }
                 if reader.source.windowFaulted {
                     throw ByteSourceAccess.shrankError(reader.source, position: reader.source.size ?? 0)
                 }
@@ -96,7 +122,7 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
             finished = true
             return
         }
-        readerIsLast = segments.isEmpty
+        readerIsLast = segments.isEmpty && input.endsLog
         let opened: Reader
         do throws(LogScanError) {
             opened = try Reader(opening: segment, in: input, options: options)

@@ -14,6 +14,30 @@ public struct LogInput: Sendable {
     public var path: String
     public var isDirectory: Bool
     public var segments: [Segment]
+    /// False when `segments` stop before the log's last segment (a part of a
+    /// log searched on its own): a torn tail is then lost data, not a tail.
+    public var endsLog = true
+
+    /// The segments a replay from `offset` must open: those wholly before it
+    /// are passed over by name when the format names segments by their
+    /// first offset.
+    public func segments(from offset: UInt64?) -> ArraySlice<Segment> {
+        var slice = segments[...]
+        if let offset, let start = slice.lastIndex(where: { $0.baseOffset != nil && $0.baseOffset! <= offset }) {
+            slice = slice[start...]
+        }
+        return slice
+    }
+
+    /// One input per segment (from `offset` on), for segment-parallel work.
+    public func splitBySegment(from offset: UInt64?) -> [LogInput] {
+        let chosen = segments(from: offset)
+        return chosen.indices.map { i in
+            var part = LogInput(path: path, isDirectory: isDirectory, segments: [chosen[i]])
+            part.endsLog = endsLog && i == chosen.indices.last
+            return part
+        }
+    }
 
     /// Resolves `path` into its segments. Directories are listed; files are
     /// recognized by `LogDetector`; "-" is standard input.
@@ -33,5 +57,11 @@ public struct LogInput: Sendable {
             return LogInput(path: path, isDirectory: true, segments: segments)
         }
         return LogInput(path: path, isDirectory: false, segments: [try LogDetector.segment(file: path, kind: kind)])
+    }
+
+    public init(path: String, isDirectory: Bool, segments: [Segment]) {
+        self.path = path
+        self.isDirectory = isDirectory
+        self.segments = segments
     }
 }

@@ -28,6 +28,27 @@ protocol SegmentRecordReader: AnyObject {
     /// What the next segment must continue from, once this one is read to
     /// its end; nil when the format has no such rule.
     var continuation: UInt64? { get }
+
+    // MARK: Unit-level access, for search
+    //
+    // A unit is what the format decodes and checks as a whole (a native
+    // block, a Kafka batch, a WAL record). Search looks for a literal in a
+    // unit's bytes first and decodes only the records around a hit.
+
+    /// Decodes the next unit; false at the end of the segment. Records of a
+    /// unit are not also returned by `nextRecord`.
+    func nextUnit() throws(LogScanError) -> Bool
+    /// Records in the current unit (before --from/--from-time filtering).
+    var unitRecordCount: Int { get }
+    /// The current unit's records as one contiguous stretch of bytes, for a
+    /// prefilter; nil when the format cannot offer one.
+    var unitBytes: UnsafeRawBufferPointer? { get }
+    /// Record `index` of the current unit, or nil when filtered out.
+    func unitRecord(_ index: Int) -> LogRecord?
+    /// The index of the record whose bytes include `offset` (in `unitBytes`).
+    func unitRecordIndex(containing offset: Int) -> Int
+    /// Where record `index` starts in `unitBytes`.
+    func unitRecordStart(_ index: Int) -> Int
 }
 
 enum SeekOutcome {

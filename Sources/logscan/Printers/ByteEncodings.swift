@@ -67,6 +67,13 @@ enum ByteEncodings {
         if bytes.count > runStart { out.bytes(UnsafeRawBufferPointer(start: base + runStart, count: bytes.count - runStart)) }
     }
 
+    /// A path or name as ripgrep prints one: {"text": "..."}, or
+    /// {"bytes": "<base64>"} when it is not valid UTF-8 (`bytes: true`).
+    static func writeJSONString(_ text: String, bytes: Bool, to out: inout OutputBuffer) {
+        var text = text
+        text.withUTF8 { writeJSONBytes(UnsafeRawBufferPointer($0), to: &out) }
+    }
+
     static func writeJSONString(_ text: String, to out: inout OutputBuffer) {
         out.byte(0x22)
         var text = text
@@ -118,13 +125,29 @@ enum ByteEncodings {
     /// The text format's quoted form: printable ASCII and valid multi-byte
     /// UTF-8 as is; quotes, backslashes and control characters escaped
     /// (\" \\ \n \r \t); every other byte as \xNN.
-    static func writeQuoted(_ bytes: UnsafeRawBufferPointer?, to out: inout OutputBuffer) {
+    static func writeQuoted(_ bytes: UnsafeRawBufferPointer?, highlight: Highlight? = nil, ranges: [Range<Int>] = [],
+                            to out: inout OutputBuffer) {
         guard let bytes else { out.ascii("null"); return }
         out.byte(0x22)
         guard let base = bytes.baseAddress else { out.byte(0x22); return }
         let n = bytes.count
         var i = 0
+        // Highlighting: `next` is the next range to open or close.
+        var next = 0
+        var open = false
         while i < n {
+            if let highlight, next < ranges.count {
+                if !open && i >= ranges[next].lowerBound {
+                    out.ascii(highlight.on)
+                    open = true
+                }
+                if open && i >= ranges[next].upperBound {
+                    out.ascii(highlight.off)
+                    open = false
+                    next += 1
+                    continue
+                }
+            }
             let b = base.load(fromByteOffset: i, as: UInt8.self)
             if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C { out.byte(b); i += 1; continue }
             if b >= 0x80, let length = validSequenceLength(base, i, n) {
@@ -146,6 +169,7 @@ enum ByteEncodings {
             }
             i += 1
         }
+        if open, let highlight { out.ascii(highlight.off) }
         out.byte(0x22)
     }
 

@@ -14,11 +14,23 @@ struct OutputBuffer: ~Copyable {
     private(set) var failure: Int32? = nil
     /// For in-memory buffers (fd -1): what has been flushed so far.
     private var collected: [UInt8] = []
+    /// Instead of a file descriptor: where flushed chunks go (the ordered
+    /// output of a parallel search job).
+    private let chunkSink: (([UInt8]) -> Void)?
 
     init(fd: Int32, capacity: Int = 256 << 10) {
         self.fd = fd
         self.capacity = capacity
         storage = .allocate(capacity: capacity)
+        chunkSink = nil
+    }
+
+    /// A buffer whose flushes hand chunks to `sink`.
+    init(chunks sink: @escaping ([UInt8]) -> Void, capacity: Int = 256 << 10) {
+        fd = -2
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+        chunkSink = sink
     }
 
     /// A buffer that collects bytes instead of writing them anywhere.
@@ -33,6 +45,9 @@ struct OutputBuffer: ~Copyable {
 
     deinit {
         // Whatever was not flushed still goes out (a deinit cannot mutate).
+        if count > 0, let chunkSink {
+            chunkSink(Array(UnsafeBufferPointer(start: storage, count: count)))
+        }
         if count > 0 && fd >= 0 && failure == nil {
             var done = 0
             while done < count {
@@ -123,6 +138,10 @@ struct OutputBuffer: ~Copyable {
 
     private mutating func writeAll(_ base: UnsafeRawPointer, _ n: Int) {
         guard failure == nil else { return }
+        if let chunkSink {
+            chunkSink(Array(UnsafeRawBufferPointer(start: base, count: n)))
+            return
+        }
         if fd < 0 {
             collected.append(contentsOf: UnsafeRawBufferPointer(start: base, count: n))
             return

@@ -23,11 +23,7 @@ struct RecordPrinter: ~Copyable {
 
     mutating func beginSegment(path: String) {
         guard format == .jsonl else { return }
-        var prefix = OutputBuffer.inMemory()
-        prefix.ascii("{\"path\":")
-        ByteEncodings.writeJSONString(path, to: &prefix)
-        prefix.ascii(",\"position\":")
-        jsonPrefix = prefix.takeBytes()
+        jsonPrefix = RecordPrinter.jsonPrefix(path: path)
     }
 
     mutating func print(_ record: LogRecord) {
@@ -37,9 +33,42 @@ struct RecordPrinter: ~Copyable {
         }
     }
 
-    /// `{"path":..., "position":N, "offset":N, "timestamp":N|null, "key":B|null, "value":B|null}`
     mutating func printJSON(_ record: LogRecord) {
-        out.bytes(jsonPrefix)
+        RecordEncoding.writeJSON(record, prefix: jsonPrefix, to: &out)
+        out.byte(0x0A)
+    }
+
+    mutating func printText(_ record: LogRecord) {
+        RecordEncoding.writeText(record, to: &out)
+        out.byte(0x0A)
+    }
+
+    /// `{"path":"<segment>","position":` for `path`, the start of every
+    /// JSON record object of that segment.
+    static func jsonPrefix(path: String) -> [UInt8] {
+        var prefix = OutputBuffer.inMemory()
+        prefix.ascii("{\"path\":")
+        ByteEncodings.writeJSONString(path, to: &prefix)
+        prefix.ascii(",\"position\":")
+        return prefix.takeBytes()
+    }
+}
+
+/// Where matches are, for the text format to highlight them.
+struct Highlight {
+    var key: [Range<Int>] = []
+    var value: [Range<Int>] = []
+    /// ANSI sequences around each match.
+    var on: StaticString = "\u{1B}[1;31m"
+    var off: StaticString = "\u{1B}[0m"
+}
+
+/// A record's two printed forms, shared by `replay` and `grep`.
+enum RecordEncoding {
+    /// `{"path":..., "position":N, "offset":N, "timestamp":N|null, "key":B|null, "value":B|null}`
+    /// (no newline); `prefix` is `RecordPrinter.jsonPrefix(path:)`.
+    static func writeJSON(_ record: LogRecord, prefix: [UInt8], to out: inout OutputBuffer) {
+        out.bytes(prefix)
         out.decimal(record.position)
         out.ascii(",\"offset\":")
         out.decimal(record.offset)
@@ -49,18 +78,17 @@ struct RecordPrinter: ~Copyable {
         ByteEncodings.writeJSONBytes(record.key, to: &out)
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
-        out.ascii("}\n")
+        out.byte(UInt8(ascii: "}"))
     }
 
-    /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time).
-    mutating func printText(_ record: LogRecord) {
+    /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time), no newline.
+    static func writeText(_ record: LogRecord, highlight: Highlight? = nil, to out: inout OutputBuffer) {
         out.decimal(record.offset)
         out.byte(0x20)
         if let ts = record.timestamp { TimeFormat.writeISO8601(ts, to: &out) } else { out.byte(UInt8(ascii: "-")) }
         out.ascii(" key=")
-        ByteEncodings.writeQuoted(record.key, to: &out)
+        ByteEncodings.writeQuoted(record.key, highlight: highlight, ranges: highlight?.key ?? [], to: &out)
         out.ascii(" value=")
-        ByteEncodings.writeQuoted(record.value, to: &out)
-        out.byte(0x0A)
+        ByteEncodings.writeQuoted(record.value, highlight: highlight, ranges: highlight?.value ?? [], to: &out)
     }
 }

@@ -1,0 +1,172 @@
+/// Searches logs record by record: the engine of `logscan grep`. For each
+/// unit (native block, batch) it first looks for a literal every match must
+/// contain, with a SIMD byte search over the unit's mapped or decompressed
+/// bytes, and decodes only the records around a hit; then the real matcher
+/// (fixed strings or PCRE2) checks the chosen field of those records.
+public struct LogSearcher: Sendable {
+    public let matcher: RecordMatcher
+    public let replay: ReplayOptions
+    public let options: SearchOptions
+
+    public init(matcher: RecordMatcher, replay: ReplayOptions, options: SearchOptions = SearchOptions()) {
+        self.matcher = matcher
+        self.replay = replay
+        self.options = options
+    }
+
+    /// Searches resolved inputs in order, on this thread.
+    public func search<Sink: SearchSink & ~Copyable>(_ inputs: [LogInput], into sink: inout Sink) -> SearchSummary {
+        var summary = SearchSummary()
+        var state = matcher.makeState()
+        for input in inputs {
+            if !search(input, state: &state, into: &sink, summary: &summary) { break }
+        }
+        return summary
+    }
+
+    /// Returns false when the whole search must stop (-q, --limit).
+    func search<Sink: SearchSink & ~Copyable>(_ input: LogInput, state: inout MatchState, into sink: inout Sink,
+                                               summary: inout SearchSummary) -> Bool {
+        switch LogReader.cursor(for: input, options: replay) {
+        case .native(let cursor):
+            return drive(cursor, state: &state, into: &sink, summary: &summary)
+        case .unsupported(let error):
+            summary.failures += 1
+            sink.failure(error)
+            return true
+        }
+    }
+
+    private func drive<Reader, Sink: SearchSink & ~Copyable>(_ cursor: SegmentCursor<Reader>, state: inout MatchState,
+                                                             into sink: inout Sink, summary: inout SearchSummary) -> Bool {
+        var currentPath: String? = nil
+        var fileMatches = 0
+        var fileRecordsAtStart = 0
+        var fileBytesAtStart: Int64 = 0
+        var candidates: [Int] = []
+        let wantsRecords = sink.wantsRecords
+        // With --limit, records must be counted one by one in log order, so
+        // the prefilter (which skips records unseen) is not used.
+        let usePrefilter = !matcher.prefilter.isEmpty && replay.limit == nil
+
+        func endFile(_ sink: inout Sink) {
+            guard let path = currentPath else { return }
+            // The segment's reader is closed by now, its bytes counted.
+            let stats = SegmentSearchStats(matches: fileMatches, recordsSearched: summary.recordsRead - fileRecordsAtStart,
+                                           bytesSearched: cursor.bytesDecoded - fileBytesAtStart)
+            sink.endSegment(path: path, stats: stats)
+            summary.segments += 1
+            if fileMatches > 0 { summary.segmentsWithMatches += 1 }
+            currentPath = nil
+        }
+        defer {
+            var replaySummary = ReplaySummary()
+            cursor.addStatistics(to: &replaySummary)
+            summary.bytes += replaySummary.bytes
+            summary.damaged = summary.damaged || replaySummary.damaged
+            summary.failures += replaySummary.failures
+        }
+
+        /// Handles one selected record; false when the file (or all) must stop.
+        func select(_ record: LogRecord, _ state: inout MatchState, _ sink: inout Sink) -> Bool {
+            fileMatches += 1
+            summary.matches += 1
+            if wantsRecords {
+                sink.match(record, submatches: matcher.invert ? [] : state.submatches(record))
+            } else {
+                sink.match(record, submatches: [])
+            }
+            if let max = options.maxCountPerFile, fileMatches >= max { return false }
+            return options.stopAtFirstMatch == .never
+        }
+
+        while true {
+            switch cursor.nextUnit() {
+            case .unit(let reader):
+                if let cancellation = options.cancellation, cancellation.isCancelled {
+                    endFile(&sink)
+                    summary.stoppedEarly = true
+                    return false
+                }
+                let count = reader.unitRecordCount
+                var keepGoing = true
+                if usePrefilter, let bytes = reader.unitBytes {
+                    // Records holding a prefilter literal somewhere in their bytes.
+                    candidates.removeAll(keepingCapacity: true)
+                    for literal in matcher.prefilter {
+                        var at = 0
+                        while let hit = literal.firstIndex(in: bytes, from: at) {
+                            let index = reader.unitRecordIndex(containing: hit)
+                            candidates.append(index)
+                            // Skip the rest of that record: one hit is enough.
+                            let next = index + 1 < count ? reader.unitRecordStart(index + 1) : bytes.count
+                            at = max(hit + 1, next)
+                            if at >= bytes.count { break }
+                        }
+                    }
+                    if matcher.prefilter.count > 1 { candidates.sort() }
+                    if !matcher.invert {
+                        var previous = -1
+                        for index in candidates where index != previous {
+                            previous = index
+                            guard let record = reader.unitRecord(index) else { continue }
+                            if state.recordMatches(record) && !select(record, &state, &sink) { keepGoing = false; break }
+                        }
+                        summary.recordsRead += count
+                    } else {
+                        var next = 0
+                        for index in 0..<count {
+                            guard let record = reader.unitRecord(index) else { continue }
+                            summary.recordsRead += 1
+                            while next < candidates.count && candidates[next] < index { next += 1 }
+                            let isCandidate = next < candidates.count && candidates[next] == index
+                            if isCandidate && state.recordMatches(record) { continue }
+                            if !select(record, &state, &sink) { keepGoing = false; break }
+                        }
+                    }
+                } else {
+                    for index in 0..<count {
+                        guard let record = reader.unitRecord(index) else { continue }
+                        summary.recordsRead += 1
+                        if let limit = replay.limit, summary.recordsRead > limit {
+                            summary.recordsRead -= 1
+                            endFile(&sink)
+                            summary.stoppedEarly = true
+                            return false
+                        }
+                        if state.recordMatches(record) != matcher.invert && !select(record, &state, &sink) {
+                            keepGoing = false
+                            break
+                        }
+                    }
+                }
+                if !keepGoing {
+                    if options.stopAtFirstMatch == .everything {
+                        endFile(&sink)
+                        summary.stoppedEarly = true
+                        return false
+                    }
+                    cursor.skipRestOfSegment()
+                }
+            case .event(let event):
+                switch event {
+                case .beginSegment(let path, let kind):
+                    endFile(&sink)
+                    currentPath = path
+                    fileMatches = 0
+                    fileRecordsAtStart = summary.recordsRead
+                    fileBytesAtStart = cursor.bytesDecoded
+                    sink.beginSegment(path: path, kind: kind)
+                case .damage(let report): sink.damage(report)
+                case .warning(let message): sink.warning(message)
+                case .failure(let error): sink.failure(error)
+                }
+            case .record:
+                preconditionFailure("record step while reading by unit")
+            case .end:
+                endFile(&sink)
+                return true
+            }
+        }
+    }
+}

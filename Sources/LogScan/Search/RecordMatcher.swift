@@ -1,0 +1,155 @@
+/// Which part of a record a search looks at.
+public enum SearchField: String, Sendable, CaseIterable {
+    case key, value
+    /// Key, value, and for formats that have them, header values (Kafka) and
+    /// every operation's key and value (WAL batches).
+    case any
+}
+
+/// Where in a record a match was found: a byte range within one field.
+public struct Submatch: Sendable, Equatable {
+    public enum Field: Sendable, Equatable, CustomStringConvertible {
+        case key, value
+
+        public var description: String {
+            switch self {
+            case .key: return "key"
+            case .value: return "value"
+            }
+        }
+    }
+
+    public var field: Field
+    public var range: Range<Int>
+}
+
+/// What `logscan grep` looks for, compiled once and shared by every search
+/// thread: fixed strings (SIMD byte search) or a PCRE2 regex, with the
+/// literals that must occur for a match (the prefilter that lets whole
+/// blocks be passed over).
+public final class RecordMatcher: Sendable {
+    public let field: SearchField
+    public let invert: Bool
+    /// Matching by fixed strings: a record matches when one occurs.
+    let literals: [LiteralFinder]
+    /// Matching by regex (one alternation of every pattern).
+    let regex: CompiledRegex?
+    /// One of these occurs in every match; empty when nothing is known.
+    public let prefilter: [LiteralFinder]
+
+    /// `patterns` are regexes unless `fixedStrings`; several patterns match
+    /// when any does. `caseInsensitive` is -i, `invert` is -v.
+    public init(patterns: [[UInt8]], fixedStrings: Bool, caseInsensitive: Bool, invert: Bool,
+                field: SearchField) throws(LogScanError) {
+        precondition(!patterns.isEmpty)
+        self.field = field
+        self.invert = invert
+        let allLiteral = fixedStrings || patterns.allSatisfy(RequiredLiteral.isPlainLiteral)
+        // ASCII case folding is what the SIMD search does. It equals
+        // Unicode simple case folding for ASCII needles except for k and s
+        // (KELVIN SIGN, LONG S): those, and non-ASCII needles, go to PCRE2.
+        func foldsLikeUnicode(_ p: [UInt8]) -> Bool {
+            p.allSatisfy { $0 < 0x80 && !"kKsS".utf8.contains($0) }
+        }
+        if allLiteral && (!caseInsensitive || patterns.allSatisfy(foldsLikeUnicode)) {
+            literals = patterns.map { LiteralFinder($0, caseless: caseInsensitive) }
+            regex = nil
+            prefilter = literals.contains { $0.needle.isEmpty } ? [] : literals
+            return
+        }
+        literals = []
+        let sources = allLiteral ? patterns.map(RecordMatcher.quoted) : patterns
+        let combined = sources.count == 1 ? sources[0]
+            : Array(sources.map { "(?:" + String(decoding: $0, as: UTF8.self) + ")" }.joined(separator: "|").utf8)
+        regex = try CompiledRegex(combined, caseless: caseInsensitive)
+        // A prefilter needs a required literal in every alternative.
+        var required: [LiteralFinder] = []
+        for pattern in patterns {
+            let literal = allLiteral ? pattern : RequiredLiteral.extract(from: pattern)
+            guard let literal, literal.count >= 2, !caseInsensitive || foldsLikeUnicode(literal) else {
+                required = []
+                break
+            }
+            required.append(LiteralFinder(literal, caseless: caseInsensitive))
+        }
+        prefilter = required
+    }
+
+    /// `\Q...\E` quoting for a fixed string handed to PCRE2.
+    static func quoted(_ literal: [UInt8]) -> [UInt8] {
+        // \E inside the literal would end the quote: split around it.
+        var out = Array("\\Q".utf8)
+        var i = 0
+        while i < literal.count {
+            if i + 1 < literal.count && literal[i] == UInt8(ascii: "\\") && literal[i + 1] == UInt8(ascii: "E") {
+                out += Array("\\E\\\\E\\Q".utf8)
+                i += 2
+            } else {
+                out.append(literal[i])
+                i += 1
+            }
+        }
+        return out + Array("\\E".utf8)
+    }
+
+    public var usesRegex: Bool { regex != nil }
+
+    /// Per-thread matching state (PCRE2 match data).
+    public func makeState() -> MatchState { MatchState(self) }
+}
+
+/// Matches records on one thread.
+public struct MatchState: ~Copyable {
+    public let matcher: RecordMatcher
+    private var regex: RegexMatcher?
+
+    init(_ matcher: RecordMatcher) {
+        self.matcher = matcher
+        regex = matcher.regex.map { RegexMatcher($0) }
+    }
+
+    /// True when some pattern occurs in `bytes`.
+    @inline(__always)
+    public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if matcher.regex != nil { return regex!.firstMatch(in: bytes) != nil }
+        for literal in matcher.literals where literal.firstIndex(in: bytes) != nil { return true }
+        return false
+    }
+
+    /// Every occurrence in `bytes`, in order (non-overlapping per pattern).
+    public func ranges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        if matcher.regex != nil { return regex!.allMatches(in: bytes) }
+        if matcher.literals.count == 1 { return matcher.literals[0].allRanges(in: bytes) }
+        return matcher.literals.flatMap { $0.allRanges(in: bytes) }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// Whether the record matches, before -v. A missing (null) field
+    /// matches no pattern.
+    @inline(__always)
+    public func recordMatches(_ record: LogRecord) -> Bool {
+        switch matcher.field {
+        case .key:
+            if let key = record.key { return matches(key) }
+            return false
+        case .value:
+            if let value = record.value { return matches(value) }
+            return false
+        case .any:
+            if let key = record.key, matches(key) { return true }
+            if let value = record.value, matches(value) { return true }
+            return false
+        }
+    }
+
+    /// Where the record matches, field by field.
+    public func submatches(_ record: LogRecord) -> [Submatch] {
+        var found: [Submatch] = []
+        if matcher.field != .value, let key = record.key {
+            found += ranges(in: key).map { Submatch(field: .key, range: $0) }
+        }
+        if matcher.field != .key, let value = record.value {
+            found += ranges(in: value).map { Submatch(field: .value, range: $0) }
+        }
+        return found
+    }
+}

@@ -1,0 +1,126 @@
+/// Finds a literal that every match of a regular expression must contain,
+/// so that a fast byte search can rule out whole blocks before the regex
+/// runs. Conservative: when in doubt there is no literal (and no prefilter),
+/// never a wrong one.
+///
+/// Handled: runs of plain characters and escaped punctuation at the top
+/// level (outside groups and classes); a quantifier that allows zero
+/// repetitions (`?`, `*`, `{0`) drops the character before it; `+` keeps it.
+/// Any top-level or nested alternation (`|`) gives up, as do inline flags.
+public enum RequiredLiteral {
+    public static func extract(from pattern: [UInt8]) -> [UInt8]? {
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        var depth = 0
+        var i = 0
+        func endRun() {
+            if run.count > best.count { best = run }
+            run = []
+        }
+        while i < pattern.count {
+            let c = pattern[i]
+            switch c {
+            case UInt8(ascii: "|"):
+                return nil
+            case UInt8(ascii: "("):
+                if i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "?") {
+                    // (?: is a plain group; (?i) and the like change matching: give up.
+                    guard i + 2 < pattern.count, pattern[i + 2] == UInt8(ascii: ":") else { return nil }
+                }
+                endRun()
+                depth += 1
+                i += 1
+            case UInt8(ascii: ")"):
+                endRun()
+                depth -= 1
+                i += 1
+                // A quantified group: nothing before it is affected (runs end at "(").
+                skipQuantifier(pattern, &i)
+            case UInt8(ascii: "["):
+                endRun()
+                i = skipClass(pattern, from: i)
+                skipQuantifier(pattern, &i)
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                endRun()
+                i += 1
+                skipQuantifier(pattern, &i)
+            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
+                // A quantifier after a literal character (handled below), or a stray one.
+                endRun()
+                i += 1
+            case UInt8(ascii: "\\"):
+                guard i + 1 < pattern.count else { return nil }
+                let e = pattern[i + 1]
+                let isPunctuation = (e >= 0x21 && e <= 0x2F) || (e >= 0x3A && e <= 0x40) || (e >= 0x5B && e <= 0x60) || (e >= 0x7B && e <= 0x7E)
+                if isPunctuation && depth == 0 {
+                    i += 2
+                    appendLiteral(e, pattern, &i, &run, endRun)
+                } else {
+                    // \d, \w, \b, \x41, \Q...: not handled as literals.
+                    endRun()
+                    i += 2
+                    skipQuantifier(pattern, &i)
+                }
+            default:
+                i += 1
+                if depth == 0 && c >= 0x20 {
+                    appendLiteral(c, pattern, &i, &run, endRun)
+                }
+            }
+        }
+        endRun()
+        return best.isEmpty ? nil : best
+    }
+
+    /// Adds `c` to the run unless a quantifier that allows zero copies follows.
+    private static func appendLiteral(_ c: UInt8, _ pattern: [UInt8], _ i: inout Int, _ run: inout [UInt8], _ endRun: () -> Void) {
+        guard i < pattern.count else { run.append(c); return }
+        switch pattern[i] {
+        case UInt8(ascii: "?"), UInt8(ascii: "*"):
+            endRun()
+            i += 1
+            if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
+        case UInt8(ascii: "{"):
+            let zero = i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "0")
+            if !zero { run.append(c) }
+            endRun()
+            skipQuantifier(pattern, &i)
+        case UInt8(ascii: "+"):
+            run.append(c)
+            endRun()
+            i += 1
+            if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
+        default:
+            run.append(c)
+        }
+    }
+
+    private static func skipQuantifier(_ pattern: [UInt8], _ i: inout Int) {
+        guard i < pattern.count else { return }
+        switch pattern[i] {
+        case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"):
+            i += 1
+        case UInt8(ascii: "{"):
+            while i < pattern.count && pattern[i] != UInt8(ascii: "}") { i += 1 }
+            i += 1
+        default:
+            return
+        }
+        if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
+    }
+
+    private static func skipClass(_ pattern: [UInt8], from start: Int) -> Int {
+        var i = start + 1
+        if i < pattern.count && pattern[i] == UInt8(ascii: "^") { i += 1 }
+        if i < pattern.count && pattern[i] == UInt8(ascii: "]") { i += 1 }
+        while i < pattern.count && pattern[i] != UInt8(ascii: "]") {
+            i += pattern[i] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        return i + 1
+    }
+
+    /// True when `pattern` has no regex syntax at all: it can be searched as a literal.
+    public static func isPlainLiteral(_ pattern: [UInt8]) -> Bool {
+        !pattern.contains { "\\^$.|?*+()[]{}".utf8.contains($0) }
+    }
+}
