@@ -46,33 +46,40 @@ static void literal_search_init(void) {
     has_avx2 = __builtin_cpu_supports("avx2");
 }
 
-__attribute__((target("avx2")))
-static __m256i match_byte(__m256i chunk, uint8_t want, int caseless) {
-    __m256i eq = _mm256_cmpeq_epi8(chunk, _mm256_set1_epi8((char)want));
-    if (caseless) {
-        int other = want;
-        if (want >= 'a' && want <= 'z') other = want - 32;
-        else if (want >= 'A' && want <= 'Z') other = want + 32;
-        if (other != want) eq = _mm256_or_si256(eq, _mm256_cmpeq_epi8(chunk, _mm256_set1_epi8((char)other)));
-    }
-    return eq;
+// The two chosen bytes as vectors: `a` and `b` their exact values, `a2` and
+// `b2` their other case (equal to a/b when not a letter or not caseless).
+typedef struct { __m256i a, a2, b, b2; } probe_bytes;
+
+static int other_case(int c) {
+    if (c >= 'a' && c <= 'z') return c - 32;
+    if (c >= 'A' && c <= 'Z') return c + 32;
+    return c;
 }
 
 __attribute__((target("avx2")))
 static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_t n) {
-    size_t len = lit->length, r1 = lit->rare1, r2 = lit->rare2;
+    const size_t len = lit->length, r1 = lit->rare1, r2 = lit->rare2;
+    const uint8_t c1 = lit->needle[r1], c2 = lit->needle[r2];
+    const int caseless = lit->caseless;
+    const __m256i a = _mm256_set1_epi8((char)c1), b = _mm256_set1_epi8((char)c2);
+    const __m256i a2 = _mm256_set1_epi8((char)(caseless ? other_case(c1) : c1));
+    const __m256i b2 = _mm256_set1_epi8((char)(caseless ? other_case(c2) : c2));
+    // Both loads of a step stay inside the haystack: the highest byte read
+    // is i + r2 + 31 < n (r1 <= r2).
+    const size_t last_read = r2 + 32;
     size_t i = 0;
-    // Both loads of a step must stay inside the haystack: the highest byte
-    // read is i + max(r1, r2) + 31 < n.
-    size_t last_read = (r1 > r2 ? r1 : r2) + 32;
     while (i + last_read <= n) {
-        __m256i a = _mm256_loadu_si256((const __m256i *)(hay + i + r1));
-        __m256i b = _mm256_loadu_si256((const __m256i *)(hay + i + r2));
-        uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
-            match_byte(a, lit->needle[r1], lit->caseless), match_byte(b, lit->needle[r2], lit->caseless)));
+        __m256i x = _mm256_loadu_si256((const __m256i *)(hay + i + r1));
+        __m256i y = _mm256_loadu_si256((const __m256i *)(hay + i + r2));
+        __m256i mx = _mm256_cmpeq_epi8(x, a), my = _mm256_cmpeq_epi8(y, b);
+        if (caseless) {
+            mx = _mm256_or_si256(mx, _mm256_cmpeq_epi8(x, a2));
+            my = _mm256_or_si256(my, _mm256_cmpeq_epi8(y, b2));
+        }
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(mx, my));
         while (mask) {
             size_t pos = i + (size_t)__builtin_ctz(mask);
-            if (pos + len <= n && verify(hay + pos, lit->needle, len, lit->caseless)) return (ptrdiff_t)pos;
+            if (pos + len <= n && verify(hay + pos, lit->needle, len, caseless)) return (ptrdiff_t)pos;
             mask &= mask - 1;
         }
         i += 32;

@@ -34,8 +34,9 @@ public final class CompiledRegex: @unchecked Sendable {
     deinit { pcre2_code_free_8(code) }
 }
 
-/// Matches a CompiledRegex on one thread (owns the PCRE2 match data).
-public struct RegexMatcher: ~Copyable {
+/// Matches a CompiledRegex on one thread (owns the PCRE2 match data, which
+/// PCRE2 does not allow two threads to use at once; not Sendable).
+public final class RegexMatcher {
     let regex: CompiledRegex
     private let matchData: OpaquePointer
 

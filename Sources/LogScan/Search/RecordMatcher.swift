@@ -98,10 +98,10 @@ public final class RecordMatcher: Sendable {
     public func makeState() -> MatchState { MatchState(self) }
 }
 
-/// Matches records on one thread.
-public struct MatchState: ~Copyable {
+/// Matches records on one thread (not Sendable: it holds PCRE2 match data).
+public struct MatchState {
     public let matcher: RecordMatcher
-    private var regex: RegexMatcher?
+    private let regex: RegexMatcher?
 
     init(_ matcher: RecordMatcher) {
         self.matcher = matcher
@@ -111,14 +111,14 @@ public struct MatchState: ~Copyable {
     /// True when some pattern occurs in `bytes`.
     @inline(__always)
     public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if matcher.regex != nil { return regex!.firstMatch(in: bytes) != nil }
+        if let regex { return regex.firstMatch(in: bytes) != nil }
         for literal in matcher.literals where literal.firstIndex(in: bytes) != nil { return true }
         return false
     }
 
     /// Every occurrence in `bytes`, in order (non-overlapping per pattern).
     public func ranges(in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
-        if matcher.regex != nil { return regex!.allMatches(in: bytes) }
+        if let regex { return regex.allMatches(in: bytes) }
         if matcher.literals.count == 1 { return matcher.literals[0].allRanges(in: bytes) }
         return matcher.literals.flatMap { $0.allRanges(in: bytes) }.sorted { $0.lowerBound < $1.lowerBound }
     }
