@@ -9,89 +9,97 @@
 /// Any top-level or nested alternation (`|`) gives up, as do inline flags.
 public enum RequiredLiteral {
     public static func extract(from pattern: [UInt8]) -> [UInt8]? {
-        var best: [UInt8] = []
-        var run: [UInt8] = []
-        var depth = 0
+        var scan = Scan(pattern: pattern)
+        return scan.scanAll()
+    }
+
+    /// The scanning state: the position, the run of literals being read and
+    /// the longest complete run so far.
+    private struct Scan {
+        let pattern: [UInt8]
         var i = 0
-        func endRun() {
+        var depth = 0
+        var run: [UInt8] = []
+        var best: [UInt8] = []
+
+        mutating func endRun() {
             if run.count > best.count { best = run }
             run = []
         }
-        while i < pattern.count {
-            let c = pattern[i]
-            switch c {
-            case UInt8(ascii: "|"):
-                return nil
-            case UInt8(ascii: "("):
-                if i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "?") {
-                    // (?: is a plain group; (?i) and the like change matching: give up.
-                    guard i + 2 < pattern.count, pattern[i + 2] == UInt8(ascii: ":") else { return nil }
-                }
-                endRun()
-                depth += 1
-                i += 1
-            case UInt8(ascii: ")"):
-                endRun()
-                depth -= 1
-                i += 1
-                // A quantified group: nothing before it is affected (runs end at "(").
-                skipQuantifier(pattern, &i)
-            case UInt8(ascii: "["):
-                endRun()
-                i = skipClass(pattern, from: i)
-                skipQuantifier(pattern, &i)
-            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
-                endRun()
-                i += 1
-                skipQuantifier(pattern, &i)
-            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
-                // A quantifier after a literal character (handled below), or a stray one.
-                endRun()
-                i += 1
-            case UInt8(ascii: "\\"):
-                guard i + 1 < pattern.count else { return nil }
-                let e = pattern[i + 1]
-                let isPunctuation = (e >= 0x21 && e <= 0x2F) || (e >= 0x3A && e <= 0x40) || (e >= 0x5B && e <= 0x60) || (e >= 0x7B && e <= 0x7E)
-                if isPunctuation && depth == 0 {
-                    i += 2
-                    appendLiteral(e, pattern, &i, &run, endRun)
-                } else {
-                    // \d, \w, \b, \x41, \Q...: not handled as literals.
+
+        mutating func scanAll() -> [UInt8]? {
+            while i < pattern.count {
+                let c = pattern[i]
+                switch c {
+                case UInt8(ascii: "|"):
+                    return nil
+                case UInt8(ascii: "("):
+                    if i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "?") {
+                        // (?: is a plain group; (?i) and the like change matching: give up.
+                        guard i + 2 < pattern.count, pattern[i + 2] == UInt8(ascii: ":") else { return nil }
+                    }
                     endRun()
+                    depth += 1
+                    i += 1
+                case UInt8(ascii: ")"):
+                    endRun()
+                    depth -= 1
+                    i += 1
+                    // A quantified group: runs end at "(", so nothing else is affected.
+                    RequiredLiteral.skipQuantifier(pattern, &i)
+                case UInt8(ascii: "["):
+                    endRun()
+                    i = RequiredLiteral.skipClass(pattern, from: i)
+                    RequiredLiteral.skipQuantifier(pattern, &i)
+                case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                    endRun()
+                    i += 1
+                    RequiredLiteral.skipQuantifier(pattern, &i)
+                case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
+                    // A stray quantifier (those after literals are handled in append).
+                    endRun()
+                    i += 1
+                case UInt8(ascii: "\\"):
+                    guard i + 1 < pattern.count else { return nil }
+                    let e = pattern[i + 1]
+                    let isPunctuation = (e >= 0x21 && e <= 0x2F) || (e >= 0x3A && e <= 0x40) || (e >= 0x5B && e <= 0x60) || (e >= 0x7B && e <= 0x7E)
                     i += 2
-                    skipQuantifier(pattern, &i)
-                }
-            default:
-                i += 1
-                if depth == 0 && c >= 0x20 {
-                    appendLiteral(c, pattern, &i, &run, endRun)
+                    if isPunctuation && depth == 0 {
+                        append(e)
+                    } else {
+                        // \d, \w, \b, \x41, \Q...: not handled as literals.
+                        endRun()
+                        RequiredLiteral.skipQuantifier(pattern, &i)
+                    }
+                default:
+                    i += 1
+                    if depth == 0 && c >= 0x20 { append(c) }
                 }
             }
+            endRun()
+            return best.isEmpty ? nil : best
         }
-        endRun()
-        return best.isEmpty ? nil : best
-    }
 
-    /// Adds `c` to the run unless a quantifier that allows zero copies follows.
-    private static func appendLiteral(_ c: UInt8, _ pattern: [UInt8], _ i: inout Int, _ run: inout [UInt8], _ endRun: () -> Void) {
-        guard i < pattern.count else { run.append(c); return }
-        switch pattern[i] {
-        case UInt8(ascii: "?"), UInt8(ascii: "*"):
-            endRun()
-            i += 1
-            if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
-        case UInt8(ascii: "{"):
-            let zero = i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "0")
-            if !zero { run.append(c) }
-            endRun()
-            skipQuantifier(pattern, &i)
-        case UInt8(ascii: "+"):
-            run.append(c)
-            endRun()
-            i += 1
-            if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
-        default:
-            run.append(c)
+        /// Adds `c` (just read) to the run unless a quantifier that allows
+        /// zero copies follows it.
+        mutating func append(_ c: UInt8) {
+            guard i < pattern.count else { run.append(c); return }
+            switch pattern[i] {
+            case UInt8(ascii: "?"), UInt8(ascii: "*"):
+                endRun()
+                RequiredLiteral.skipQuantifier(pattern, &i)
+            case UInt8(ascii: "{"):
+                let zero = i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "0")
+                if !zero { run.append(c) }
+                endRun()
+                RequiredLiteral.skipQuantifier(pattern, &i)
+            case UInt8(ascii: "+"):
+                run.append(c)
+                endRun()
+                RequiredLiteral.skipQuantifier(pattern, &i)
+            default:
+                run.append(c)
+            }
         }
     }
 

@@ -323,6 +323,10 @@ struct ParallelGrep {
             monitor.broadcast()
         }
         for thread in workers { pthread_join(thread, nil) }
+        // -q: a match anywhere counts, even in a job cut short by another's.
+        if searcher.options.stopAtFirstMatch == .everything {
+            outcome.summary.matches = jobs.reduce(0) { $0 + $1.summary.matches }
+        }
         return outcome
     }
 }

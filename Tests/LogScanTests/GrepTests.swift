@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+@testable import LogScan
+
+/// `logscan grep` against an independent computation: the records of the
+/// native fixtures as the reference implementation printed them, matched
+/// here with naive byte search and Foundation's (ICU) regular expressions.
+@Suite struct GrepTests {
+    struct Reference {
+        var path: String
+        var offset: Int
+        var key: [UInt8]?
+        var value: [UInt8]?
+    }
+
+    static func reference(_ log: String) throws -> [Reference] {
+        let text = String(decoding: readFile(repositoryRoot + "/testdata/native/\(log).expected.jsonl"), as: UTF8.self)
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            func bytes(_ field: Any?) -> [UInt8]? {
+                guard let dict = field as? [String: String] else { return nil }
+                if let text = dict["text"] { return Array(text.utf8) }
+                return [UInt8](Data(base64Encoded: dict["bytes"]!)!)
+            }
+            return Reference(path: object["path"] as! String, offset: object["offset"] as! Int,
+                             key: bytes(object["key"]), value: bytes(object["value"]))
+        }
+    }
+
+    static func contains(_ haystack: [UInt8]?, _ needle: [UInt8], caseless: Bool = false) -> Bool {
+        guard var h = haystack else { return false }
+        var n = needle
+        if caseless {
+            h = h.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+            n = n.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        }
+        if n.isEmpty { return true }
+        guard h.count >= n.count else { return false }
+        return (0...(h.count - n.count)).contains { h[$0..<($0 + n.count)].elementsEqual(n) }
+    }
+
+    static func regexMatches(_ bytes: [UInt8]?, _ pattern: String, caseless: Bool = false) -> Bool {
+        guard let bytes else { return false }
+        let regex = try! NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : [])
+        let text = String(decoding: bytes, as: UTF8.self)
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    /// `path:offset:` of each output line.
+    static func hits(_ output: String) -> [String] {
+        output.split(separator: "\n").map { line in
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            return parts[0] + ":" + parts[1]
+        }
+    }
+
+    static func expectedHits(_ records: [Reference], _ selected: (Reference) -> Bool) -> [String] {
+        records.filter(selected).map { "\($0.path):\($0.offset)" }
+    }
+
+    @Test(arguments: ["sample", "lz4"], ["a", "the quick", "\\", "é", "user:00", "qu"])
+    func fixedStringsMatchNaiveSearch(log: String, needle: String) throws {
+        let records = try Self.reference(log)
+        for threads in ["1", "3"] {
+            let result = try runLogscan(["grep", "-F", "-j", threads, needle, "testdata/native/\(log)"], cwd: repositoryRoot)
+            let expected = Self.expectedHits(records) { Self.contains($0.value, Array(needle.utf8)) }
+            #expect(Self.hits(result.out) == expected, "\(needle) -j \(threads)")
+            #expect(result.status == (expected.isEmpty ? 1 : 0))
+        }
+    }
+
+    @Test(arguments: ["qu[a-z]+k", "^the", "dog;", "[0-9]{4}", "\\d+ \\w+", "brown|lazy", "(?:fox|cat) jumps", "x*"])
+    func regexesMatchICU(pattern: String) throws {
+        let records = try Self.reference("sample")
+        let result = try runLogscan(["grep", pattern, "testdata/native/sample"], cwd: repositoryRoot)
+        let expected = Self.expectedHits(records) { Self.regexMatches($0.value, pattern) }
+        #expect(Self.hits(result.out) == expected, "\(pattern)")
+    }
+
+    @Test func ignoreCaseInvertFieldAndMultiplePatterns() throws {
+        let records = try Self.reference("sample")
+        let root = repositoryRoot
+        func run(_ args: [String]) throws -> [String] {
+            Self.hits(try runLogscan(["grep"] + args + ["testdata/native/sample"], cwd: root).out)
+        }
+        #expect(try run(["-i", "-F", "THE QUICK"]) == Self.expectedHits(records) { Self.contains($0.value, Array("the quick".utf8), caseless: true) })
+        #expect(try run(["-i", "QUICK.*FOX"]) == Self.expectedHits(records) { Self.regexMatches($0.value, "quick.*fox", caseless: true) })
+        // -v selects records whose value does not match, null values included.
+        #expect(try run(["-v", "-F", "quick"]) == Self.expectedHits(records) { !Self.contains($0.value, Array("quick".utf8)) })
+        #expect(try run(["--field", "key", "-F", "user"]) == Self.expectedHits(records) { Self.contains($0.key, Array("user".utf8)) })
+        #expect(try run(["--field", "any", "-F", "0001"]) == Self.expectedHits(records) {
+            Self.contains($0.key, Array("0001".utf8)) || Self.contains($0.value, Array("0001".utf8))
+        })
+        #expect(try run(["-e", "lazy", "-e", "escapes"]) == Self.expectedHits(records) {
+            Self.regexMatches($0.value, "lazy") || Self.regexMatches($0.value, "escapes")
+        })
+        // A null key matches nothing, so -v on the key selects it.
+        #expect(try run(["-v", "--field", "key", "-F", ""]) == Self.expectedHits(records) { $0.key == nil })
+    }
+
+    @Test func countFilesQuietMaxCount() throws {
+        let records = try Self.reference("sample")
+        let root = repositoryRoot
+        let counts = try runLogscan(["grep", "-c", "-F", "the", "testdata/native/sample"], cwd: root)
+        var expected: [String: Int] = [:]
+        for r in records where Self.contains(r.value, Array("the".utf8)) { expected[r.path, default: 0] += 1 }
+        let lines = counts.out.split(separator: "\n").map(String.init)
+        #expect(lines == expected.keys.sorted().map { "\($0):\(expected[$0]!)" })
+        // One file searched: the bare count.
+        let single = try runLogscan(["grep", "-c", "-F", "the", "testdata/native/sample/00000000000000000020.seg"], cwd: root)
+        #expect(single.out == "\(expected["testdata/native/sample/00000000000000000020.seg"]!)\n")
+        let files = try runLogscan(["grep", "-l", "-F", "the", "testdata/native/sample"], cwd: root)
+        #expect(files.out.split(separator: "\n").map(String.init) == expected.keys.sorted())
+        let quiet = try runLogscan(["grep", "-q", "-F", "the", "testdata/native/sample"], cwd: root)
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty)
+        #expect(try runLogscan(["grep", "-q", "-F", "no such text", "testdata/native/sample"], cwd: root).status == 1)
+        let max = try runLogscan(["grep", "-m", "1", "-F", "the", "testdata/native/sample"], cwd: root)
+        #expect(Self.hits(max.out).count == expected.count, "one match per file")
+    }
+
+    @Test func limitFromAndStdin() throws {
+        let records = try Self.reference("sample")
+        let root = repositoryRoot
+        // --limit counts records read: only matches among the first 30 records.
+        let limited = try runLogscan(["grep", "-F", "e", "--limit", "30", "testdata/native/sample"], cwd: root)
+        #expect(Self.hits(limited.out) == Self.expectedHits(Array(records.prefix(30))) { Self.contains($0.value, Array("e".utf8)) })
+        let from = try runLogscan(["grep", "-F", "e", "--from", "40", "testdata/native/sample"], cwd: root)
+        #expect(Self.hits(from.out) == Self.expectedHits(records.filter { $0.offset >= 40 }) { Self.contains($0.value, Array("e".utf8)) })
+        let segment = "testdata/native/sample/00000000000000000020.seg"
+        let stdin = try runLogscan(["grep", "-c", "-F", "e", "-"], input: readFile(root + "/" + segment), cwd: root)
+        #expect(stdin.out == "\(records.filter { $0.path == segment && Self.contains($0.value, Array("e".utf8)) }.count)\n")
+    }
+
+    @Test func jsonMessages() throws {
+        let result = try runLogscan(["grep", "--json", "-F", "quick", "testdata/native/sample"], cwd: repositoryRoot)
+        #expect(result.status == 0)
+        let messages = try result.out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let types = messages.map { $0["type"] as! String }
+        #expect(types.last == "summary")
+        #expect(types.first == "begin")
+        let matches = messages.filter { $0["type"] as! String == "match" }
+        #expect(!matches.isEmpty)
+        for match in matches {
+            let data = match["data"] as! [String: Any]
+            let record = data["record"] as! [String: Any]
+            #expect(Set(record.keys) == ["path", "position", "offset", "timestamp", "key", "value"])
+            #expect(data["offset"] as! Int == record["offset"] as! Int)
+            let value = Array(((record["value"] as! [String: String])["text"]!).utf8)
+            for submatch in data["submatches"] as! [[String: Any]] {
+                let start = submatch["start"] as! Int, end = submatch["end"] as! Int
+                #expect(Array(value[start..<end]) == Array("quick".utf8))
+                #expect(submatch["field"] as! String == "value")
+            }
+        }
+        // begin/end pairs per segment file, in order.
+        let segments = messages.filter { ["begin", "end"].contains($0["type"] as! String) }
+        #expect(segments.count % 2 == 0)
+    }
+
+    @Test func colorHighlightsAndNoColor() throws {
+        let always = try runLogscan(["grep", "--color", "always", "-F", "quick", "testdata/native/sample"], cwd: repositoryRoot)
+        #expect(always.out.contains("\u{1B}[1;31mquick\u{1B}[0m"))
+        // auto: stdout is a file here, not a terminal.
+        let auto = try runLogscan(["grep", "-F", "quick", "testdata/native/sample"], cwd: repositoryRoot)
+        #expect(!auto.out.contains("\u{1B}["))
+    }
+
+    @Test func exitStatuses() throws {
+        let root = repositoryRoot
+        #expect(try runLogscan(["grep", "-F", "quick", "testdata/native/sample"], cwd: root).status == 0)
+        #expect(try runLogscan(["grep", "-F", "zzz no", "testdata/native/sample"], cwd: root).status == 1)
+        #expect(try runLogscan(["grep", "(unclosed", "testdata/native/sample"], cwd: root).status == 2)
+        #expect(try runLogscan(["grep", "quick"], cwd: root).status == 2)
+        #expect(try runLogscan(["grep", "-c", "-l", "x", "testdata/native/sample"], cwd: root).status == 2)
+        let missing = try runLogscan(["grep", "-F", "quick", "testdata/native/sample", "no/such/path"], cwd: root)
+        #expect(missing.status == 2 && !missing.stdout.isEmpty, "matches before the error stay printed")
+        // Damage: 3, matches before it printed.
+        let damaged = try runLogscan(["grep", "-F", "e", "testdata/native/damaged/bad-payload-crc.seg"], cwd: root)
+        #expect(damaged.status == 3)
+        #expect(!damaged.stdout.isEmpty)
+    }
+
+    @Test func parallelOutputEqualsSequential() throws {
+        let dir = TemporaryDirectory()
+        try writeLog(dir.path, randomRecords(3000, maxValue: 2000, seed: 61),
+                     options: NativeWriterOptions(compression: .lz4, segmentBytes: 64 << 10, blockBytes: 4096))
+        for args in [["-F", "GET /api"], ["ERROR|alpha"], ["-c", "latency"], ["--json", "-F", "beta"], ["-v", "-F", "a"]] {
+            let one = try runLogscan(["grep", "-j", "1"] + args + [dir.path])
+            let four = try runLogscan(["grep", "-j", "4"] + args + [dir.path])
+            let strip: (String) -> String = { $0.replacingOccurrences(of: "\"elapsed[^}]*}", with: "", options: .regularExpression) }
+            #expect(strip(one.out) == strip(four.out), "\(args)")
+            #expect(one.status == four.status)
+        }
+    }
+
+    @Test func requiredLiteralExtraction() {
+        func lit(_ p: String) -> String? { RequiredLiteral.extract(from: Array(p.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        #expect(lit("ERROR.*timeout") == "timeout")
+        #expect(lit("abc") == "abc")
+        #expect(lit("abcd?") == "abc")
+        #expect(lit("abcd*x") == "abc")
+        #expect(lit("abc+") == "abc")
+        #expect(lit("a|b") == nil)
+        #expect(lit("(?i)abc") == nil)
+        #expect(lit("(abc)?xy") == "xy")
+        #expect(lit("[abc]def") == "def")
+        #expect(lit("foo\\.bar") == "foo.bar")
+        #expect(lit("\\d+ms") == "ms")
+        #expect(lit("x{0,3}yz") == "yz")
+        #expect(lit("x{2}yz") == "yz")  // conservative: a counted repeat ends the run
+    }
+}
