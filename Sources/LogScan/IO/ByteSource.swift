@@ -152,6 +152,14 @@ public final class ByteSource {
     /// file shrank while its bytes were being handed out.
     public var windowFaulted: Bool { windowBase != nil && logscan_guard_mapping_faulted(windowSlot) != 0 }
 
+    /// The file's size now, when it is smaller than when it was opened: then
+    /// what looked like damage (a bad checksum over bytes that read as zero
+    /// past the new end) is the file shrinking under the scan.
+    public func shrunkSize() -> Int64? {
+        guard report.path != .stream, let size, let now = try? file.currentSize(), now < size else { return nil }
+        return now
+    }
+
     /// Re-reads the file's size (it grows under a writer being followed).
     @discardableResult
     public func refreshSize() throws(LogScanError) -> Int64? {

@@ -6,7 +6,11 @@ enum ByteSourceAccess {
         let count = min(view.count, buffer.count)
         guard count > 0 else { return 0 }
         let fault = buffer.withUnsafeMutableBytes { target in
-            withSigbusGuard { target.baseAddress!.copyMemory(from: view.baseAddress!, byteCount: count) }
+            var copy = GuardedCopy(from: view.baseAddress!, to: target.baseAddress!, count: count)
+            return withSigbusGuard(&copy) { raw in
+                let copy = guardedContext(raw, as: GuardedCopy.self).pointee
+                copy.to.copyMemory(from: copy.from, byteCount: copy.count)
+            }
         }
         if fault != nil { throw shrankError(source, position: position) }
         return count
@@ -20,10 +24,13 @@ enum ByteSourceAccess {
         while true {
             let view = try source.bytes(at: at, count: chunk)
             if view.count == 0 { return true }
-            var zero = true
-            let fault = withSigbusGuard { zero = view.isAllZero() }
+            var check = GuardedZeroCheck(bytes: view, zero: true)
+            let fault = withSigbusGuard(&check) { raw in
+                let check = guardedContext(raw, as: GuardedZeroCheck.self)
+                check.pointee.zero = check.pointee.bytes.isAllZero()
+            }
             if fault != nil { throw shrankError(source, position: at) }
-            if !zero { return false }
+            if !check.zero { return false }
             at += Int64(view.count)
         }
     }
@@ -34,4 +41,15 @@ enum ByteSourceAccess {
         let size = (try? source.file.currentSize()) ?? -1
         return LogScanError(path: source.path, position: position, .shrank(newSize: size))
     }
+}
+
+struct GuardedCopy: BitwiseCopyable {
+    var from: UnsafeRawPointer
+    var to: UnsafeMutableRawPointer
+    var count: Int
+}
+
+struct GuardedZeroCheck: BitwiseCopyable {
+    var bytes: UnsafeRawBufferPointer
+    var zero: Bool
 }

@@ -165,6 +165,13 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
 
     /// Turns an error into events and decides how the log goes on.
     private func handle(_ error: LogScanError) {
+        var error = error
+        // Damage in a file that got shorter while it was read is the
+        // truncation showing, not damage (the pages past the new end read as
+        // zeros up to the end of their page, then fault).
+        if error.isDamage, let reader, let now = reader.source.shrunkSize() {
+            error = LogScanError(path: error.path, position: error.position, .shrank(newSize: now))
+        }
         guard error.isDamage else {
             failures += 1
             pending.append(.failure(error))

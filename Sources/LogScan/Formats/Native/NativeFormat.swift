@@ -48,7 +48,7 @@ public enum NativeFormat {
         zeroPadded(baseSequence, width: 20) + "." + indexExtension
     }
 
-    public enum Codec: UInt8, Sendable {
+    public enum Codec: UInt8, Sendable, BitwiseCopyable {
         case none = 0
         case lz4 = 1
     }
@@ -170,7 +170,7 @@ public struct NativeSegmentHeader: Sendable, Equatable {
 ///
 /// The header has its own checksum so that a torn tail (a valid header whose
 /// payload runs past the end of the file) can be told from a damaged length.
-public struct NativeBlockHeader: Sendable, Equatable {
+public struct NativeBlockHeader: Sendable, Equatable, BitwiseCopyable {
     public var payloadChecksum: UInt32
     public var storedSize: Int
     public var rawSize: Int

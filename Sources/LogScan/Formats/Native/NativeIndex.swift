@@ -68,14 +68,13 @@ public final class NativeIndex {
         guard view.count == NativeFormat.indexEntrySize else {
             throw LogScanError(path: path, position: position, .damaged(.badIndex, detail: "index shorter than its entry count"))
         }
-        var entry = NativeIndexEntry(firstSequence: 0, position: 0, maxTimestampSoFar: 0)
-        let fault = withSigbusGuard {
-            let p = view.baseAddress!
-            entry = NativeIndexEntry(firstSequence: p.le64(0), position: Int64(bitPattern: p.le64(8)),
-                                     maxTimestampSoFar: Int64(bitPattern: p.le64(16)))
+        var raw = [UInt8](repeating: 0, count: NativeFormat.indexEntrySize)
+        _ = try ByteSourceAccess.copyGuarded(view, into: &raw, source: source, position: position)
+        return raw.withUnsafeBytes { bytes in
+            let p = bytes.baseAddress!
+            return NativeIndexEntry(firstSequence: p.le64(0), position: Int64(bitPattern: p.le64(8)),
+                                    maxTimestampSoFar: Int64(bitPattern: p.le64(16)))
         }
-        if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        return entry
     }
 
     /// The last entry whose block starts at or before `sequence`.

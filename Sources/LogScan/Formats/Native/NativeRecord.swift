@@ -26,8 +26,8 @@ struct NativeRecordSlot {
 }
 
 /// What can be wrong inside a block's raw payload, with the payload offset.
-struct NativeWalkFailure {
-    enum Problem {
+struct NativeWalkFailure: BitwiseCopyable {
+    enum Problem: BitwiseCopyable {
         case headerCut, badSize, badKeyLength, badFlags, missingFieldHasBytes, absentTimestampNotZero
         case tooManyRecords, tooFewRecords, maxTimestampWrong
     }

@@ -168,6 +168,11 @@ public final class NativeSegmentReader {
     public func nextBlock() throws(LogScanError) -> Bool {
         slotCount = 0
         cursor = 0
+        // The records just handed out were read outside the guard; if the
+        // file shrank under them, say so before going on.
+        if source.windowFaulted {
+            throw ByteSourceAccess.shrankError(source, position: nextBlockPosition)
+        }
         while true {
             let position = nextBlockPosition
             let headerView = try source.bytes(at: position, count: NativeFormat.blockHeaderSize)
@@ -235,33 +240,44 @@ public final class NativeSegmentReader {
         }
     }
 
-    private enum DecodeOutcome {
+    private enum DecodeOutcome: BitwiseCopyable {
         case ok
         case badChecksum(computed: UInt32)
         case decompressionFailed
         case walk(NativeWalkFailure)
     }
 
+    /// Everything the guarded decode touches: plain values and pointers.
+    private struct DecodeContext: BitwiseCopyable {
+        var header: NativeBlockHeader
+        var stored: UnsafeRawBufferPointer
+        var inflateTo: UnsafeMutableRawBufferPointer
+        var slots: UnsafeMutablePointer<NativeRecordSlot>
+        var outcome: DecodeOutcome = .ok
+    }
+
     private func decode(_ header: NativeBlockHeader, payload stored: UnsafeRawBufferPointer, at position: Int64) throws(LogScanError) {
         slots.reserve(header.recordCount * MemoryLayout<NativeRecordSlot>.stride)
         if header.codec == .lz4 { inflated.reserve(header.rawSize) }
-        // Locals only inside the guard (see withSigbusGuard).
         let slotTable = slots.typed(NativeRecordSlot.self)
         let inflateTo = UnsafeMutableRawBufferPointer(start: inflated.pointer, count: header.rawSize)
-        var outcome = DecodeOutcome.ok
-        let fault = withSigbusGuard {
+        var context = DecodeContext(header: header, stored: stored, inflateTo: inflateTo, slots: slotTable)
+        let fault = withSigbusGuard(&context) { raw in
+            let context = guardedContext(raw, as: DecodeContext.self)
+            let header = context.pointee.header, stored = context.pointee.stored, inflateTo = context.pointee.inflateTo
             let computed = CRC32C.checksum(stored)
-            guard computed == header.payloadChecksum else { outcome = .badChecksum(computed: computed); return }
-            var raw = stored.baseAddress ?? UnsafeRawPointer(inflateTo.baseAddress!)
+            guard computed == header.payloadChecksum else { context.pointee.outcome = .badChecksum(computed: computed); return }
+            var payload = stored.baseAddress ?? UnsafeRawPointer(inflateTo.baseAddress!)
             if header.codec == .lz4 {
-                guard LZ4Block.decompress(stored, into: inflateTo) != nil else { outcome = .decompressionFailed; return }
-                raw = UnsafeRawPointer(inflateTo.baseAddress!)
+                guard LZ4Block.decompress(stored, into: inflateTo) != nil else { context.pointee.outcome = .decompressionFailed; return }
+                payload = UnsafeRawPointer(inflateTo.baseAddress!)
             }
-            if let failure = NativeRecordWalk.walk(raw, rawSize: header.rawSize, expectedCount: header.recordCount,
-                                                   maxTimestamp: header.maxTimestamp, into: slotTable) {
-                outcome = .walk(failure)
+            if let failure = NativeRecordWalk.walk(payload, rawSize: header.rawSize, expectedCount: header.recordCount,
+                                                   maxTimestamp: header.maxTimestamp, into: context.pointee.slots) {
+                context.pointee.outcome = .walk(failure)
             }
         }
+        let outcome = context.outcome
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
         let blockLength = Int64(NativeFormat.blockHeaderSize + header.storedSize)
         switch outcome {
@@ -310,6 +326,14 @@ public final class NativeSegmentReader {
 
 /// Finding block headers by their magic and header checksum, for recovery.
 enum NativeBlockScanner {
+    struct HeaderSearch: BitwiseCopyable {
+        var base: UnsafeRawPointer
+        var limit: Int
+        var magic: UInt32
+        var offset = 0
+        var header: NativeBlockHeader? = nil
+    }
+
     static func findHeader(in source: ByteSource, from start: Int64) throws(LogScanError) -> (position: Int64, header: NativeBlockHeader)? {
         let chunk = 1 << 20
         var position = start
@@ -317,21 +341,23 @@ enum NativeBlockScanner {
         while true {
             let view = try source.bytes(at: position, count: chunk + NativeFormat.blockHeaderSize)
             if view.count < NativeFormat.blockHeaderSize { return nil }
-            var found: (Int, NativeBlockHeader)? = nil
             let limit = view.count - NativeFormat.blockHeaderSize
-            let fault = withSigbusGuard {
-                let base = view.baseAddress!
+            var search = HeaderSearch(base: view.baseAddress!, limit: limit, magic: magic)
+            let fault = withSigbusGuard(&search) { raw in
+                let search = guardedContext(raw, as: HeaderSearch.self)
+                let base = search.pointee.base
                 var i = 0
-                while i <= limit {
-                    if base.le32(i) == magic, case .success(let header) = NativeBlockHeader.decode(base + i) {
-                        found = (i, header)
+                while i <= search.pointee.limit {
+                    if base.le32(i) == search.pointee.magic, case .success(let header) = NativeBlockHeader.decode(base + i) {
+                        search.pointee.offset = i
+                        search.pointee.header = header
                         return
                     }
                     i += 1
                 }
             }
             if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-            if let (offset, header) = found { return (position + Int64(offset), header) }
+            if let header = search.header { return (position + Int64(search.offset), header) }
             position += Int64(limit + 1)
         }
     }

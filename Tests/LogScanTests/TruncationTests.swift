@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import LogScan
+
+/// A file truncated under the mapping by another thread, many times over:
+/// logscan must never die of SIGBUS. Each run ends complete, with a torn
+/// tail (the cut came before the bytes were mapped), or with the "shrank"
+/// error; and what was emitted is always a prefix of the log.
+@Suite(.serialized) struct TruncationTests {
+    @Test func truncatedWhileScanningNeverCrashes() throws {
+        let dir = TemporaryDirectory()
+        let template = dir.file("template")
+        let written = try writeLog(template, randomRecords(20_000, maxValue: 1500, seed: 71),
+                                   options: NativeWriterOptions(segmentBytes: 1 << 30, blockBytes: 16 << 10))
+        let templateSegment = try NativeLogDirectory.segments(in: template)[0].path
+        let bytes = readFile(templateSegment)
+        let faultsBefore = logscan_guard_fault_count_for_tests()
+        var outcomes: [String: Int] = [:]
+        var rng = SplitMix64(seed: 72)
+        for iteration in 0..<60 {
+            let path = dir.file("segment-\(iteration).seg")
+            writeFile(path, bytes)
+            let cut = Int.random(in: 0..<bytes.count, using: &rng)
+            let delay = UInt32.random(in: 0..<3000, using: &rng)
+            let truncator = Thread {
+                usleep(delay)
+                truncate(path, off_t(cut))
+            }
+            truncator.start()
+            // A small window, so the scan maps many times and faults land in
+            // both guarded decoding and unguarded record views.
+            var sink = TouchingSink()
+            // Mostly mmap (the SIGBUS case); every fourth run through pread.
+            let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
+            let options = ReplayOptions(io: io)
+            let summary = LogReplayer(options: options).run([path], into: &sink)
+            while !truncator.isFinished { usleep(100) }
+            #expect(sink.offsets == Array(0..<UInt64(sink.offsets.count)), "a prefix, in order")
+            #expect(sink.offsets.count <= written.count)
+            let outcome: String
+            if summary.failures > 0 {
+                outcome = "shrank"
+                #expect(sink.failures.allSatisfy { if case .shrank = $0.kind { true } else { false } }, "\(sink.failures)")
+                #expect(sink.failures.first?.description.contains("shrank to") == true)
+            } else if summary.tornTails > 0 {
+                outcome = "torn tail"
+            } else {
+                outcome = summary.damaged ? "damaged" : "complete"
+            }
+            outcomes[outcome, default: 0] += 1
+            unlink(path)
+        }
+        // The guard must actually have been exercised.
+        #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)")
+        #expect(logscan_guard_fault_count_for_tests() > faultsBefore)
+        #expect(outcomes["damaged", default: 0] == 0, "a cut is never damage in the middle: \(outcomes)")
+    }
+}
+
+/// Reads every byte of every record (so faults can land outside the guard too).
+struct TouchingSink: ReplaySink {
+    var offsets: [UInt64] = []
+    var failures: [LogScanError] = []
+    var checksum: UInt64 = 0
+    mutating func record(_ record: LogRecord) -> Bool {
+        offsets.append(record.offset)
+        if let value = record.value { for b in value { checksum &+= UInt64(b) } }
+        return true
+    }
+    mutating func failure(_ error: LogScanError) { failures.append(error) }
+}
+
+import CLogScanSupport
+func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count() }
