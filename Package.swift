@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "LogScan", targets: ["LogScan"]),
         .executable(name: "logscan", targets: ["logscan"]),
+        .executable(name: "logscan-fuzz", targets: ["logscan-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,13 @@ let package = Package(
                 "LogScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Fuzz targets; a weak LLVMFuzzerRunDriver lets the same binary
+        // replay a corpus in an ordinary build (scripts/fuzz.sh).
+        .target(name: "CFuzzDriver"),
+        .executableTarget(
+            name: "logscan-fuzz",
+            dependencies: ["LogScan", "CFuzzDriver"]
         ),
         .testTarget(
             name: "LogScanTests",

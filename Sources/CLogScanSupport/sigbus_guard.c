@@ -124,7 +124,9 @@ int logscan_guarded_call(logscan_guard_body body, void *context, uintptr_t *faul
     logscan_guard_install();
     sigjmp_buf jump;
     sigjmp_buf *volatile outer = current_jump;  // guards may nest
-    if (sigsetjmp(jump, 1) != 0) {
+    // savemask 0: no sigprocmask system call per guarded call. The handler
+    // runs with SA_NODEFER, so SIGBUS is never left blocked by the jump.
+    if (sigsetjmp(jump, 0) != 0) {
         atomic_signal_fence(memory_order_seq_cst);
         current_jump = outer;
         if (fault_address) *fault_address = fault_address_slot;

@@ -11,7 +11,9 @@ import CLogScanSupport
 /// A view returned by `bytes` stays valid until the next call: the window it
 /// points into may then be unmapped, or the buffer refilled.
 public final class ByteSource {
-    public let file: OpenFile
+    /// The open file, or nil for bytes already in memory (`init(memory:)`).
+    public let file: OpenFile?
+    public let path: String
     public let options: IOOptions
     public private(set) var report: IOReport
     /// Known size (nil for a stream until it ends). Refreshed by `refreshSize()`.
@@ -32,15 +34,14 @@ public final class ByteSource {
     private var readAhead: ReadAhead?
     private let mapAlignment: Int
 
-    public var path: String { file.path }
-
     public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
         self.file = file
+        self.path = file.path
         self.options = options
         let hugetlb = options.hugePages && file.hugetlbPageSize != nil
         mapAlignment = hugetlb ? file.hugetlbPageSize! : PageSize.bytes
 
-        let path: IOReport.Path
+        let ioPath: IOReport.Path
         if !file.isSeekable {
             if file.kind == .directory {
                 throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
@@ -48,35 +49,52 @@ public final class ByteSource {
             if options.mode == .mmap {
                 throw LogScanError(path: file.path, .unsupported("--io mmap: cannot map a pipe, device or /proc file; use --io auto or pread"))
             }
-            path = .stream
+            ioPath = .stream
         } else {
             switch options.mode {
-            case .mmap: path = .mmap
-            case .pread: path = .pread
+            case .mmap: ioPath = .mmap
+            case .pread: ioPath = .pread
             case .auto:
-                path = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
+                ioPath = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
             }
         }
-        size = path == .stream ? nil : file.sizeAtOpen
+        size = ioPath == .stream ? nil : file.sizeAtOpen
         // Off unless asked: on warm data this kernel maps pages faster through
         // fault-around (16 pages a fault) than through MAP_POPULATE (docs/BENCHMARKS.md).
-        let populate = path == .mmap && (options.populate ?? false)
+        let populate = ioPath == .mmap && (options.populate ?? false)
         let huge: IOReport.HugePages = !options.hugePages ? .notRequested
-            : (path != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
-        report = IOReport(path: path, populate: populate, hugePages: huge, windowsMapped: 0,
+            : (ioPath != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
+        report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
         // A scan that copies (pread, or read from a pipe) reads ahead on a
         // thread of its own, so the copy overlaps the decoding; lookups and
         // small files read synchronously.
-        readsAhead = path == .stream || (path == .pread && purpose == .scan
+        readsAhead = ioPath == .stream || (ioPath == .pread && purpose == .scan
             && file.sizeAtOpen >= Int64(4 * max(options.readBufferBytes, ReadAhead.minimumChunk)))
         report.readAhead = readsAhead
-        if path != .mmap && !readsAhead {
-            buffer = ReadBuffer(capacity: options.readBufferBytes, positional: path == .pread)
+        if ioPath != .mmap && !readsAhead {
+            buffer = ReadBuffer(capacity: options.readBufferBytes, positional: ioPath == .pread)
         }
-        if path == .pread && purpose == .scan {
+        if ioPath == .pread && purpose == .scan {
             _ = posix_fadvise(file.descriptor.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
         }
+    }
+
+    /// Bytes already in memory (a buffer received over the network, a fuzz
+    /// input): read in place, like a mapping of one window. The caller keeps
+    /// the memory alive and unchanged for as long as this source is used.
+    public init(memory: UnsafeRawBufferPointer, name: String) {
+        file = nil
+        path = name
+        options = IOOptions()
+        mapAlignment = PageSize.bytes
+        readsAhead = false
+        size = Int64(memory.count)
+        report = IOReport(path: .memory, populate: false, hugePages: .notRequested, windowsMapped: 0,
+                          bytesMapped: 0, bytesRead: 0, readCalls: 0)
+        windowBase = memory.baseAddress ?? UnsafeRawPointer(bitPattern: 1)
+        windowStart = 0
+        windowLength = Int64(memory.count)
     }
 
     public enum Purpose: Sendable {
@@ -93,11 +111,16 @@ public final class ByteSource {
         if report.path == .mmap {
             return try mappedBytes(at: offset, count: count)
         }
+        if report.path == .memory {
+            let end = min(offset + Int64(count), windowLength)
+            guard offset < end else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: windowBase! + Int(offset), count: Int(end - offset))
+        }
         if readsAhead {
             return try readAheadBytes(at: offset, count: count)
         }
         let buffer = buffer!
-        let result = try buffer.bytes(at: offset, count: count, file: file)
+        let result = try buffer.bytes(at: offset, count: count, file: file!)
         report.bytesRead = buffer.bytesRead
         report.readCalls = buffer.readCalls
         if buffer.reachedEnd, report.path == .stream {
@@ -116,7 +139,7 @@ public final class ByteSource {
             readAhead = nil
         }
         if readAhead == nil {
-            readAhead = ReadAhead(fd: file.descriptor.rawValue, path: path, at: positional ? offset : 0,
+            readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: positional ? offset : 0,
                                   positional: positional, chunkBytes: chunk)
         }
         if let view = try readAhead!.bytes(at: offset, count: count) {
@@ -128,7 +151,7 @@ public final class ByteSource {
             throw LogScanError(path: path, position: offset, .unsupported("cannot go back in a pipe or stream"))
         }
         retire(readAhead!)
-        readAhead = ReadAhead(fd: file.descriptor.rawValue, path: path, at: offset, positional: true, chunkBytes: chunk)
+        readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: offset, positional: true, chunkBytes: chunk)
         let view = try readAhead!.bytes(at: offset, count: count)!
         noteReadAhead(readAhead!)
         return view
@@ -156,14 +179,14 @@ public final class ByteSource {
     /// what looked like damage (a bad checksum over bytes that read as zero
     /// past the new end) is the file shrinking under the scan.
     public func shrunkSize() -> Int64? {
-        guard report.path != .stream, let size, let now = try? file.currentSize(), now < size else { return nil }
+        guard report.path != .stream, let file, let size, let now = try? file.currentSize(), now < size else { return nil }
         return now
     }
 
     /// Re-reads the file's size (it grows under a writer being followed).
     @discardableResult
     public func refreshSize() throws(LogScanError) -> Int64? {
-        guard report.path != .stream else { return size }
+        guard report.path != .stream, let file else { return size }
         let now = try file.currentSize()
         size = now
         return now
@@ -201,7 +224,7 @@ public final class ByteSource {
         var length = max(windowBytes, end - start)
         length = min(length, fileSize - start)
         length = (length + alignment - 1) / alignment * alignment
-        let region = try MappedRegion(file: file, fileOffset: start, length: Int(length), alignment: mapAlignment,
+        let region = try MappedRegion(file: file!, fileOffset: start, length: Int(length), alignment: mapAlignment,
                                       populate: report.populate, hugetlb: { if case .hugetlbfs = report.hugePages { return true }; return false }())
         if case .transparentAdvised = report.hugePages {
             let e = region.advise(MADV_HUGEPAGE)
@@ -214,7 +237,7 @@ public final class ByteSource {
             // the cache instead of stalling on the disk.
             let next = start + length
             if next < fileSize {
-                _ = posix_fadvise(file.descriptor.rawValue, off_t(next), off_t(min(windowBytes, fileSize - next)), POSIX_FADV_WILLNEED)
+                _ = posix_fadvise(file!.descriptor.rawValue, off_t(next), off_t(min(windowBytes, fileSize - next)), POSIX_FADV_WILLNEED)
             }
         }
         report.windowsMapped += 1

@@ -38,7 +38,7 @@ enum ByteSourceAccess {
     /// The error for a SIGBUS at `position`: the file was truncated under the
     /// mapping. fstat says how long it is now.
     static func shrankError(_ source: ByteSource, position: Int64) -> LogScanError {
-        let size = (try? source.file.currentSize()) ?? -1
+        let size = (try? source.file?.currentSize()) ?? -1
         return LogScanError(path: source.path, position: position, .shrank(newSize: size))
     }
 }

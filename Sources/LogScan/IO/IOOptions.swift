@@ -45,6 +45,8 @@ public struct IOOptions: Sendable, Equatable {
 public struct IOReport: Sendable, Equatable {
     public enum Path: String, Sendable {
         case mmap, pread, stream
+        /// Bytes the caller already had in memory.
+        case memory
     }
     public enum HugePages: Sendable, Equatable {
         case notRequested
@@ -83,6 +85,7 @@ public struct IOReport: Sendable, Equatable {
             }
             return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")"
         case .pread: return "pread\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
+        case .memory: return "memory"
         case .stream: return "read (stream)\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
         }
     }

@@ -34,10 +34,16 @@ public final class NativeIndex {
     public let entryCount: Int
     private let source: ByteSource
 
-    public init(path: String, io: IOOptions = IOOptions()) throws(LogScanError) {
-        self.path = path
+    public convenience init(path: String, io: IOOptions = IOOptions()) throws(LogScanError) {
         let file = try OpenFile(path: path)
-        source = try ByteSource(file: file, options: io, purpose: .lookup)
+        try self.init(source: ByteSource(file: file, options: io, purpose: .lookup))
+    }
+
+    /// An index read from any source (a file, or bytes in memory).
+    public init(source: ByteSource) throws(LogScanError) {
+        let path = source.path
+        self.path = path
+        self.source = source
         source.sequential = false
         let view = try source.bytes(at: 0, count: NativeFormat.indexHeaderSize)
         var header = [UInt8](repeating: 0, count: NativeFormat.indexHeaderSize)

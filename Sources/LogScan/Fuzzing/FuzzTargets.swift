@@ -1,0 +1,74 @@
+/// The parsers' entry points for fuzzing (the `logscan-fuzz` executable):
+/// each takes arbitrary bytes and must return without crashing, hanging,
+/// reading out of bounds, or allocating what a corrupt length asks for.
+/// Public so that the fuzzer binary can reach them without @testable.
+public enum FuzzTargets {
+    /// A native segment: every block decoded, every record handed out,
+    /// damage skipped over by resynchronization (the skip-corrupted path).
+    public static func nativeSegment(_ data: UnsafeRawBufferPointer) {
+        let source = ByteSource(memory: data, name: "fuzz")
+        guard let reader = try? NativeSegmentReader(source: source) else { return }
+        var sink: UInt64 = 0
+        var steps = 0
+        while steps < 1 << 16 {
+            steps += 1
+            do throws(LogScanError) {
+                guard let record = try reader.next() else { return }
+                sink &+= record.sequence &+ UInt64(record.key?.count ?? 0) &+ UInt64(record.value?.last ?? 0)
+            } catch {
+                guard let position = error.position, (try? reader.resynchronize(after: position)) ?? nil != nil else { return }
+            }
+        }
+        blackHole(sink)
+    }
+
+    /// A native index: header checks, and both binary searches.
+    public static func nativeIndex(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 8 else { return }
+        let probe = data.baseAddress!.loadUnaligned(as: UInt64.self)
+        let source = ByteSource(memory: data, name: "fuzz.idx")
+        guard let index = try? NativeIndex(source: source) else { return }
+        _ = try? index.floor(sequence: probe)
+        _ = try? index.first(reachingTimestamp: Int64(bitPattern: probe))
+        _ = try? index.allEntries()
+    }
+
+    /// LZ4 blocks with a declared size (the first 4 bytes, bounded like a
+    /// block header's raw size): inflating never writes past the buffer.
+    public static func lz4Block(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 4 else { return }
+        let declared = Int(data.baseAddress!.loadUnaligned(as: UInt32.self) % (1 << 20))
+        let stored = UnsafeRawBufferPointer(rebasing: data[4...])
+        guard declared <= LZ4Block.maxDecompressedSize(storedCount: stored.count) else { return }
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: max(declared, 1), alignment: 16)
+        defer { output.deallocate() }
+        _ = LZ4Block.decompress(stored, into: UnsafeMutableRawBufferPointer(rebasing: output[0..<declared]))
+    }
+
+    /// The search engine on a native segment, with a pattern taken from the
+    /// input's first line: regex compilation, the required-literal
+    /// extraction, the SIMD literal search and the prefilter.
+    public static func search(_ data: UnsafeRawBufferPointer) {
+        guard let newline = data.firstIndex(of: 0x0A), newline < 64 else { return }
+        let pattern = Array(data[0..<newline])
+        let segment = UnsafeRawBufferPointer(rebasing: data[(newline + 1)...])
+        _ = RequiredLiteral.extract(from: pattern)
+        let finder = LiteralFinder(pattern, caseless: pattern.first.map { $0 & 1 == 1 } ?? false)
+        _ = finder.allRanges(in: segment)
+        guard let matcher = try? RecordMatcher(patterns: [pattern], fixedStrings: pattern.count % 2 == 0, caseInsensitive: false,
+                                               invert: false, field: .any) else { return }
+        let state = matcher.makeState()
+        let source = ByteSource(memory: segment, name: "fuzz")
+        guard let reader = try? NativeSegmentReader(source: source) else { return }
+        var matches = 0
+        while let record = try? reader.next() {
+            if state.recordMatches(.native(record)) { matches += state.submatches(.native(record)).count }
+        }
+        blackHole(UInt64(matches))
+    }
+
+    @inline(never)
+    static func blackHole(_ value: UInt64) {
+        if value == 0x5EED_F00D_DEAD_BEEF { print("") }
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds logscan-fuzz with libFuzzer and AddressSanitizer (release: in debug
+# builds ASan misses raw-pointer overruns) and runs every target for a while,
+# seeded from testdata. Crashes land in testdata/fuzz/<target>/ as
+# regression inputs (FuzzRegressionTests replays them in every `swift test`).
+#
+#   scripts/fuzz.sh                  # every target, 30 s each (what CI runs)
+#   scripts/fuzz.sh --seconds 1800 native-segment   # one long run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=30
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds=$2; shift 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+all=(native-segment native-index lz4-block search)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+
+scratch=.build-fuzz
+swift build -c release --scratch-path "$scratch" --product logscan-fuzz \
+  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld 2>&1 | tail -1
+binary="$scratch/release/logscan-fuzz"
+work=$(mktemp -d /tmp/logscan-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+seed() {  # seed corpus for a target: what testdata holds of its kind
+  local target=$1 dir=$work/corpus-$1
+  mkdir -p "$dir"
+  case "$target" in
+    native-segment|lz4-block) find testdata/native -name '*.seg' -size -256k -exec cp {} "$dir"/ \; ;;
+    native-index) find testdata/native -name '*.idx' -exec cp {} "$dir"/ \; ;;
+    search)
+      for f in testdata/native/sample/*.seg; do
+        { printf 'qu[a-z]+k\n'; cat "$f"; } > "$dir/$(basename "$f").regex"
+        { printf 'the\n'; cat "$f"; } > "$dir/$(basename "$f").literal"
+      done ;;
+  esac
+  [ -d "testdata/fuzz/$target" ] && cp testdata/fuzz/"$target"/* "$dir"/ 2>/dev/null || true
+  echo "$dir"
+}
+
+status=0
+printf '%-16s %12s %10s %s\n' target runs exec/s result
+for target in "${targets[@]}"; do
+  corpus=$(seed "$target")
+  artifacts=testdata/fuzz/$target
+  mkdir -p "$artifacts"
+  log=$work/$target.log
+  set +e
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$binary" --target="$target" "$corpus" \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$artifacts/" \
+    -print_final_stats=1 > "$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  if [ $rc -eq 0 ]; then result=ok; else result="FAILED (rc $rc, see $artifacts)"; status=1; tail -40 "$log" >&2; fi
+  printf '%-16s %12s %10s %s\n' "$target" "$runs" "$rate" "$result"
+  # Keep only crash/leak/timeout artifacts; drop the directory when empty.
+  rmdir "$artifacts" 2>/dev/null || true
+done
+exit $status
