@@ -3,6 +3,7 @@
 // logscan: read append-only log segments (native, LevelDB/RocksDB WAL, Kafka) by
 // mapping them into memory. One module per concern:
 //   CLZ4             system library over Debian's liblz4-dev
+//   CZlib, CZstd     system libraries over zlib1g-dev and libzstd-dev (Kafka codecs)
 //   CLogScanSupport  the C that Swift cannot express: hardware CRC32C, the SIGBUS guard
 //   LogScan          the library: I/O -> formats -> replay -> search
 //   logscan          the command-line tool (argument parsing and printers only)
@@ -25,11 +26,23 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(name: "CLogScanSupport"),
         .target(
             name: "LogScan",
             dependencies: [
                 "CLZ4",
+                "CZlib",
+                "CZstd",
                 "CLogScanSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -40,7 +40,9 @@ public struct LogReplayer {
         switch kind {
         case .native, .auto:
             return SegmentReplay<NativeSegmentReader>(options: options, input: input, kind: .native).run(into: &sink, summary: &summary)
-        case .leveldb, .rocksdb, .kafka:
+        case .kafka:
+            return SegmentReplay<KafkaSegmentReader>(options: options, input: input, kind: .kafka).run(into: &sink, summary: &summary)
+        case .leveldb, .rocksdb:
             summary.failures += 1
             sink.failure(LogScanError(path: input.path, .unsupported("\(input.segments.first!.kind.rawValue) logs are not supported yet")))
             return true
