@@ -49,6 +49,7 @@ struct RecordPrinter: ~Copyable {
         ByteEncodings.writeJSONBytes(record.key, to: &out)
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
+        if case .kafka(let kafka) = record { KafkaFields.writeJSON(kafka, to: &out) }
         out.ascii("}\n")
     }
 
@@ -61,6 +62,7 @@ struct RecordPrinter: ~Copyable {
         ByteEncodings.writeQuoted(record.key, to: &out)
         out.ascii(" value=")
         ByteEncodings.writeQuoted(record.value, to: &out)
+        if case .kafka(let kafka) = record { KafkaFields.writeText(kafka, to: &out) }
         out.byte(0x0A)
     }
 }
