@@ -158,6 +158,31 @@ import Testing
         #expect(one.kind == .kafka && one.baseOffset == 29 && one.indexPath != nil)
     }
 
+    /// The chunk path with views smaller than batches (the single path for
+    /// entries larger than a view), on both I/O paths and with mapping
+    /// windows of a few pages: the same records.
+    @Test func smallViewsAndWindows() throws {
+        var files: [(String, [KafkaOwned])] = []
+        for (segment, records) in Dictionary(grouping: KafkaFixtures.partitionRecords(KafkaFixtures.root + "/reference"), by: \.segment) {
+            files.append((KafkaFixtures.clean + "/" + segment, records.map(\.record)))
+        }
+        for name in ["codecs", "legacy", "txn"] {
+            let path = KafkaFixtures.root + "/extra/\(name).log"
+            files.append((path, KafkaFixtures.records(path + ".records.jsonl")))
+        }
+        for (path, expected) in files {
+            for chunk in [16, 100, 1000, 4096, 20000] {
+                for io in [IOOptions(mode: .pread, readBufferBytes: 4096), IOOptions(mode: .mmap, windowBytes: 8192)] {
+                    let reader = KafkaSegmentReader(source: try ByteSource(file: OpenFile(path: path), options: io), baseOffset: nil)
+                    reader.chunkBytes = chunk
+                    var got: [KafkaOwned] = []
+                    while let record = try reader.next() { got.append(KafkaOwned(record)) }
+                    expectSame(got, expected, "\(path) chunk \(chunk) \(io.mode)")
+                }
+            }
+        }
+    }
+
     // MARK: CLI
 
     @Test func jsonlOutputOfTheCLI() throws {

@@ -35,8 +35,9 @@ public final class KafkaSegmentReader {
     public private(set) var batchesDecoded = 0
     public private(set) var bytesDecoded: Int64 = 0
 
-    /// Bytes viewed at a time by the chunk path.
-    static let chunkBytes = 1 << 20
+    /// Bytes viewed at a time by the chunk path (smaller in tests).
+    static let defaultChunkBytes = 1 << 20
+    var chunkBytes = KafkaSegmentReader.defaultChunkBytes
     static let chunkBatches = 4096
     static let chunkSlots = 16384
 
@@ -55,6 +56,10 @@ public final class KafkaSegmentReader {
                                           recordCount: 0, flags: KafkaBatchFlags(magic: 2, attributes: 0))
     private var slotCursor = 0
     private var slotEnd = 0
+    /// The chunk path's current view of the source, and where it starts.
+    private var view = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var viewPosition: Int64 = 0
+    private var viewAtEOF = false
     /// Where replay can resume after the last damaged entry whose framing was sound.
     private var damagedEntry: (position: Int64, next: Int64)?
 
@@ -68,6 +73,7 @@ public final class KafkaSegmentReader {
     /// Continues at the entry at `position` (from an index). Nothing is
     /// checked until it is read.
     public func reposition(to position: Int64) {
+        dropView()
         nextBatchPosition = position
         batchCount = 0
         batchCursor = 0
@@ -133,15 +139,22 @@ public final class KafkaSegmentReader {
         slotEnd = 0
         while true {
             let position = nextBatchPosition
-            let view = try source.bytes(at: position, count: Self.chunkBytes)
-            if view.count == 0 { return false }
+            // Walk on in the current view while it lasts: no new bytes() call
+            // (which, on the pread path, would move the buffer) per batch.
+            if view.count == 0 || position < viewPosition || position >= viewPosition + Int64(view.count) {
+                try fetchView(at: position)
+                if view.count == 0 { return false }
+            }
+            let offset = Int(position - viewPosition)
+            let remaining = view.count - offset
             var walk = KafkaChunkWalk(
                 slots: slotTable.typed(KafkaRecordSlot.self), slotCapacity: slotCapacity,
                 batches: batchTable.typed(KafkaDecodedBatch.self), batchCapacity: Self.chunkBatches,
                 viewPosition: position, minimumOffset: minimumOffset, minimumTimestamp: minimumTimestamp ?? .min,
                 expectedMinimum: expectedMinimumOffset, lastOffset: lastOffsetRead)
-            let atEOF = view.count < Self.chunkBytes
-            let fault = withSigbusGuard { walk.run(view.baseAddress!, view.count, atEOF: atEOF) }
+            let base = view.baseAddress! + offset
+            let atEOF = viewAtEOF
+            let fault = withSigbusGuard { walk.run(base, remaining, atEOF: atEOF) }
             if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
 
             nextBatchPosition = position + Int64(walk.consumed)
@@ -158,16 +171,33 @@ public final class KafkaSegmentReader {
             case .atEnd:
                 return false
             case .more:
-                continue
+                if walk.consumed > 0 { continue }
+                // The entry runs past the view: a fresh view starting at it,
+                // or the single path when it is larger than any view.
+                if offset > 0 { try fetchView(at: position); continue }
+                dropView()
+                if try decodeSingle(at: position, in: nil) { return true }
             case .needSlots(let count):
                 growSlots(count)
                 continue
-            case .single:
-                if try decodeSingle(at: nextBatchPosition) { return true }
+            case .single(let size):
+                let entry = UnsafeRawBufferPointer(start: view.baseAddress! + offset + walk.consumed, count: size)
+                if try decodeSingle(at: nextBatchPosition, in: entry) { return true }
             case .defect(let defect):
                 throw error(for: defect, at: nextBatchPosition)
             }
         }
+    }
+
+    private func fetchView(at position: Int64) throws(LogScanError) {
+        view = try source.bytes(at: position, count: chunkBytes)
+        viewPosition = position
+        viewAtEOF = view.count < chunkBytes
+    }
+
+    /// Before any other use of the source: its next bytes() call ends the view.
+    private func dropView() {
+        view = UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     private func growSlots(_ count: Int) {
@@ -179,8 +209,10 @@ public final class KafkaSegmentReader {
     /// One entry the chunk path leaves to us (its framing up to the length
     /// and magic was checked there). True when it produced a batch to hand
     /// out; false when the filters stepped over it.
-    private func decodeSingle(at position: Int64) throws(LogScanError) -> Bool {
-        let headView = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize)
+    private func decodeSingle(at position: Int64, in entry: UnsafeRawBufferPointer?) throws(LogScanError) -> Bool {
+        if entry == nil { dropView() }
+        let headView: UnsafeRawBufferPointer
+        if let entry { headView = entry } else { headView = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize) }
         var header = KafkaBatchHeader.placeholder
         let headBytes = headView.count
         var readable = false
@@ -217,7 +249,8 @@ public final class KafkaSegmentReader {
         if let fileSize = source.size, position + Int64(size) > fileSize {
             throw error(for: .truncated(have: Int(fileSize - position), need: size), at: position)
         }
-        let view = try source.bytes(at: position, count: size)
+        let view: UnsafeRawBufferPointer
+        if let entry { view = entry } else { view = try source.bytes(at: position, count: size) }
         guard view.count == size else { throw error(for: .truncated(have: view.count, need: size), at: position) }
         guard let codec = header.flags.codec, magic >= 2 || codec != .zstd else {
             throw error(for: .unknownCodec(UInt8(header.attributes & KafkaFormat.codecMask), magic: magic, size: size), at: position)
@@ -375,6 +408,7 @@ public final class KafkaSegmentReader {
     // MARK: Damage
 
     private func error(for defect: KafkaBatchDefect, at position: Int64) -> LogScanError {
+        dropView()
         if let size = defect.entrySize { damagedEntry = (position, position + Int64(size)) } else { damagedEntry = nil }
         switch defect {
         case .zeroLength, .shortTail:
@@ -422,6 +456,7 @@ public final class KafkaSegmentReader {
     /// found by searching); nil otherwise.
     public func validEntry(at position: Int64) throws(LogScanError) -> KafkaBatchHeader? {
         guard position >= 0 else { return nil }
+        dropView()
         let head = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize)
         var header: KafkaBatchHeader? = nil
         let headBytes = head.count
@@ -505,8 +540,8 @@ struct KafkaChunkWalk {
         case more
         /// End of the segment.
         case atEnd
-        /// The batch at `consumed` is compressed, v0/v1, or larger than the view.
-        case single
+        /// The entry at `consumed` (of this size, whole in the view) is compressed or v0/v1.
+        case single(Int)
         /// The batch at `consumed` needs this many record slots.
         case needSlots(Int)
         case defect(KafkaBatchDefect)
@@ -553,12 +588,12 @@ struct KafkaChunkWalk {
             }
             let size = KafkaFormat.logOverhead + length
             if size > remaining {
-                if atEOF { outcome = .defect(.truncated(have: remaining, need: size)) } else { outcome = consumed == 0 ? .single : .more }
+                outcome = atEOF ? .defect(.truncated(have: remaining, need: size)) : .more
                 return
             }
             let attributes = p.be16(21)
             if magic != 2 || attributes & KafkaFormat.codecMask != 0 {
-                outcome = .single
+                outcome = .single(size)
                 return
             }
             let baseOffset = Int64(bitPattern: p.be64(0))
