@@ -125,7 +125,7 @@ public final class KafkaSegmentReader {
         slotEnd = batch.firstSlot + batch.recordCount
     }
 
-    /// The batches decoded by the last step, in order (for tools and tests).
+    /// Position of the batch whose records are being handed out.
     public var currentBatchPosition: Int64 { batch.position }
 
     // MARK: Decoding
@@ -327,6 +327,8 @@ public final class KafkaSegmentReader {
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
         if let defect { throw error(for: defect, at: position) }
         guard count >= 0 else { throw error(for: .badRecordCount(header.recordCount, dataBytes: dataBytes, size: size), at: position) }
+        // Like Kafka's reader, a batch that counts no records is not inflated.
+        if count == 0 { return decoded }
 
         let inflatedBytes: Int
         do throws(KafkaInflateFailure) {
@@ -454,7 +456,7 @@ public final class KafkaSegmentReader {
     /// The header of the entry at `position` when a whole entry is there and
     /// its CRC holds (the check before trusting an index entry or a place
     /// found by searching); nil otherwise.
-    public func validEntry(at position: Int64) throws(LogScanError) -> KafkaBatchHeader? {
+    public func validEntry(at position: Int64, maxSize: Int = Int.max) throws(LogScanError) -> KafkaBatchHeader? {
         guard position >= 0 else { return nil }
         dropView()
         let head = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize)
@@ -470,7 +472,7 @@ public final class KafkaSegmentReader {
             header = KafkaBatchHeader.read(p, at: position)
         }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        guard let found = header else { return nil }
+        guard let found = header, found.size <= maxSize else { return nil }
         if let fileSize = source.size, position + Int64(found.size) > fileSize { return nil }
         let view = try source.bytes(at: position, count: found.size)
         guard view.count == found.size else { return nil }

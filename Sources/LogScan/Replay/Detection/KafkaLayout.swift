@@ -57,8 +57,10 @@ enum KafkaLayout {
     /// For `--kind auto` on a single file: true when its first entry is a
     /// whole Kafka batch (or v0/v1 message) whose CRC holds, so that a
     /// segment copied out of its partition, or renamed, is still known.
+    /// Entries over 8 MiB are not looked at (other formats' first bytes
+    /// must not make detection read much).
     static func sniff(_ source: ByteSource) throws(LogScanError) -> Bool {
         let reader = KafkaSegmentReader(source: source, baseOffset: nil)
-        return try reader.validEntry(at: 0) != nil
+        return try reader.validEntry(at: 0, maxSize: 8 << 20) != nil
     }
 }
