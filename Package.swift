@@ -4,6 +4,7 @@
 // mapping them into memory. One module per concern:
 //   CLZ4             system library over Debian's liblz4-dev
 //   CPCRE2           system library over Debian's libpcre2-dev (grep's regex engine)
+//   CZlib, CZstd     system libraries over zlib1g-dev and libzstd-dev (Kafka codecs)
 //   CLogScanSupport  the C that Swift cannot express: hardware CRC32C, the SIGBUS guard
 //   LogScan          the library: I/O -> formats -> replay -> search
 //   logscan          the command-line tool (argument parsing and printers only)
@@ -32,12 +33,24 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(name: "CLogScanSupport"),
         .target(
             name: "LogScan",
             dependencies: [
                 "CLZ4",
                 "CPCRE2",
+                "CZlib",
+                "CZstd",
                 "CLogScanSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -7,6 +7,8 @@ set -eu
 needed=(
   "liblz4:liblz4-dev"
   "libpcre2-8:libpcre2-dev"
+  "zlib:zlib1g-dev"
+  "libzstd:libzstd-dev"
 )
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

@@ -30,12 +30,23 @@ public final class LogReader {
     /// The cursor for one resolved log, by format.
     enum Cursor {
         case native(SegmentCursor<NativeSegmentReader>)
+        case kafka(SegmentCursor<KafkaSegmentReader>)
         case unsupported(LogScanError)
 
         func addStatistics(to summary: inout ReplaySummary) {
             switch self {
             case .native(let cursor): cursor.addStatistics(to: &summary)
+            case .kafka(let cursor): cursor.addStatistics(to: &summary)
             case .unsupported: break
+            }
+        }
+
+        /// One pull step, whatever the format.
+        func next() -> ReplayStep {
+            switch self {
+            case .native(let cursor): return cursor.next()
+            case .kafka(let cursor): return cursor.next()
+            case .unsupported(let error): return .event(.failure(error))
             }
         }
     }
@@ -45,7 +56,9 @@ public final class LogReader {
         switch kind {
         case .native, .auto:
             return .native(SegmentCursor<NativeSegmentReader>(input: input, options: options, kind: .native))
-        case .leveldb, .rocksdb, .kafka:
+        case .kafka:
+            return .kafka(SegmentCursor<KafkaSegmentReader>(input: input, options: options, kind: .kafka))
+        case .leveldb, .rocksdb:
             return .unsupported(LogScanError(path: input.path, .unsupported("\(kind.rawValue) logs are not supported yet")))
         }
     }
@@ -64,13 +77,11 @@ public final class LogReader {
                 }
                 continue
             }
-            let step: ReplayStep
-            switch cursor {
-            case .native(let c): step = c.next()
-            case .unsupported(let error):
+            let step = cursor.next()
+            if case .unsupported = cursor {
                 summary.failures += 1
                 current = nil
-                step = .event(.failure(error))
+                return step
             }
             switch step {
             case .record:

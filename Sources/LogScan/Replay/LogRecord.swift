@@ -2,11 +2,13 @@
 /// Views into mapped or decoded memory: valid until the reader advances.
 public enum LogRecord {
     case native(NativeRecord)
+    case kafka(KafkaRecord)
 
     /// Byte offset of the record (or of its block/batch) in its file.
     public var position: Int64 {
         switch self {
         case .native(let r): return r.position
+        case .kafka(let r): return r.position
         }
     }
 
@@ -14,24 +16,28 @@ public enum LogRecord {
     public var offset: UInt64 {
         switch self {
         case .native(let r): return r.sequence
+        case .kafka(let r): return UInt64(bitPattern: r.offset)
         }
     }
 
     public var timestamp: Int64? {
         switch self {
         case .native(let r): return r.timestamp
+        case .kafka(let r): return r.timestamp
         }
     }
 
     public var key: UnsafeRawBufferPointer? {
         switch self {
         case .native(let r): return r.key
+        case .kafka(let r): return r.key
         }
     }
 
     public var value: UnsafeRawBufferPointer? {
         switch self {
         case .native(let r): return r.value
+        case .kafka(let r): return r.value
         }
     }
 }

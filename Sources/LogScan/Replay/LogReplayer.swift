@@ -38,6 +38,7 @@ public struct LogReplayer {
     func replay<Sink: ReplaySink & ~Copyable>(_ input: LogInput, into sink: inout Sink, summary: inout ReplaySummary) -> Bool {
         switch LogReader.cursor(for: input, options: options) {
         case .native(let cursor): return drive(cursor, into: &sink, summary: &summary)
+        case .kafka(let cursor): return drive(cursor, into: &sink, summary: &summary)
         case .unsupported(let error):
             summary.failures += 1
             sink.failure(error)

@@ -30,6 +30,8 @@ public struct LogSearcher: Sendable {
         switch LogReader.cursor(for: input, options: replay) {
         case .native(let cursor):
             return drive(cursor, state: &state, into: &sink, summary: &summary)
+        case .kafka(let cursor):
+            return drive(cursor, state: &state, into: &sink, summary: &summary)
         case .unsupported(let error):
             summary.failures += 1
             sink.failure(error)

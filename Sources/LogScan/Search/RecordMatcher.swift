@@ -10,11 +10,14 @@ public enum SearchField: String, Sendable, CaseIterable {
 public struct Submatch: Sendable, Equatable {
     public enum Field: Sendable, Equatable, CustomStringConvertible {
         case key, value
+        /// The value of a record's header (Kafka), by position.
+        case headerValue(Int)
 
         public var description: String {
             switch self {
             case .key: return "key"
             case .value: return "value"
+            case .headerValue(let i): return "headers[\(i)].value"
             }
         }
     }
@@ -137,7 +140,23 @@ public struct MatchState {
         case .any:
             if let key = record.key, matches(key) { return true }
             if let value = record.value, matches(value) { return true }
+            if case .kafka(let kafka) = record {
+                for header in kafka.headers { if let value = header.value, matches(value) { return true } }
+            }
             return false
+        }
+    }
+
+    /// The bytes of `field` in `record` (nil when absent).
+    public static func bytes(of field: Submatch.Field, in record: LogRecord) -> UnsafeRawBufferPointer? {
+        switch field {
+        case .key: return record.key
+        case .value: return record.value
+        case .headerValue(let i):
+            guard case .kafka(let kafka) = record else { return nil }
+            var headers = kafka.headers.makeIterator()
+            for _ in 0..<i { _ = headers.next() }
+            return headers.next()?.value ?? nil
         }
     }
 
@@ -149,6 +168,12 @@ public struct MatchState {
         }
         if matcher.field != .key, let value = record.value {
             found += ranges(in: value).map { Submatch(field: .value, range: $0) }
+        }
+        if matcher.field == .any, case .kafka(let kafka) = record {
+            for (i, header) in kafka.headers.enumerated() {
+                guard let value = header.value else { continue }
+                found += ranges(in: value).map { Submatch(field: .headerValue(i), range: $0) }
+            }
         }
         return found
     }

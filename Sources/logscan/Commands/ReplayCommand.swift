@@ -13,7 +13,9 @@ struct ReplayCommand: ParsableCommand {
           text   one line per record: OFFSET TIME key="..." value="..." (bytes that are not \
         printable are escaped; a missing key or value prints as null)
           jsonl  one object per line: {"path", "position", "offset", "timestamp", "key", "value"}, \
-        bytes as {"text": "..."} when valid UTF-8, else {"bytes": "<base64>"}
+        bytes as {"text": "..."} when valid UTF-8, else {"bytes": "<base64>"}; Kafka records add \
+        "batch_position", "headers" [{"key", "value"}], "timestamp_type", "transactional", "control" \
+        (and "control_type" for control records)
 
         --count walks every record exactly as a replay does (blocks decompressed, checksums \
         verified) and prints only how many there were.

@@ -31,7 +31,11 @@ extension RecordFormat: ExpressibleByArgument {}
 struct SelectionOptionGroup: ParsableArguments {
     @Option(help: ArgumentHelp("Log format: auto, native, leveldb, rocksdb or kafka.", discussion: """
         auto decides per file: native segments by their magic bytes; in a directory, \
-        *.seg files are native segments.
+        *.seg files are native segments. Kafka: a directory holding <20 digits>.log segments \
+        beside .index files is a partition, replayed in base-offset order (.index, .timeindex, \
+        .txnindex, .snapshot, checkpoints and other files are passed over); a single file is a \
+        Kafka segment when its name is <20 digits>.log beside .index files, or when it starts \
+        with a whole record batch whose CRC holds. --kind kafka reads any file or directory as Kafka.
         """))
     var kind: LogKind = .auto
 

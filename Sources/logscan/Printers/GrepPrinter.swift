@@ -98,7 +98,7 @@ struct GrepPrinter: SearchSink, ~Copyable {
             out.ascii(",\"submatches\":[")
             for (i, submatch) in submatches.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
-                let field = submatch.field == .key ? record.key : record.value
+                let field = MatchState.bytes(of: submatch.field, in: record)
                 out.ascii("{\"field\":\"")
                 out.string(submatch.field.description)
                 out.ascii("\",\"match\":")

@@ -78,6 +78,7 @@ enum RecordEncoding {
         ByteEncodings.writeJSONBytes(record.key, to: &out)
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
+        if case .kafka(let kafka) = record { KafkaFields.writeJSON(kafka, to: &out) }
         out.byte(UInt8(ascii: "}"))
     }
 
@@ -90,5 +91,6 @@ enum RecordEncoding {
         ByteEncodings.writeQuoted(record.key, highlight: highlight, ranges: highlight?.key ?? [], to: &out)
         out.ascii(" value=")
         ByteEncodings.writeQuoted(record.value, highlight: highlight, ranges: highlight?.value ?? [], to: &out)
+        if case .kafka(let kafka) = record { KafkaFields.writeText(kafka, to: &out) }
     }
 }

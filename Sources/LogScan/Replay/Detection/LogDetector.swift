@@ -6,7 +6,8 @@
 /// `.index` files; a LevelDB/RocksDB database when it holds `CURRENT` or
 /// `MANIFEST-*` (RocksDB when it also holds `OPTIONS-*`); native when it holds
 /// `<20 digits>.seg` files. For a file: native segments by their magic bytes,
-/// otherwise by name and neighbours with the same rules.
+/// a whole Kafka batch with a valid CRC at byte 0; otherwise by name and
+/// neighbours with the same rules.
 public enum LogDetector {
     public static func segments(inDirectory directory: String, kind: LogKind) throws(LogScanError) -> [LogInput.Segment] {
         switch kind {
@@ -41,6 +42,7 @@ public enum LogDetector {
         let source = try ByteSource(file: file, options: IOOptions(mode: .pread, readBufferBytes: 4096), purpose: .lookup)
         let head = try source.bytes(at: 0, count: 8)
         if NativeSegmentHeader.hasMagic(head) { return .native }
+        if try KafkaLayout.sniff(source) { return .kafka }
         return nil
     }
 

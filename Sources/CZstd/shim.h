@@ -1,0 +1,2 @@
+// Zstandard streaming decompression, from Debian's libzstd-dev.
+#include <zstd.h>
