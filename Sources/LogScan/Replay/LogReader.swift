@@ -50,7 +50,11 @@ public final class LogReader {
         }
     }
 
-    public func next() -> ReplayStep {
+    public func next() -> ReplayStep { next(whenCaughtUp: {}) }
+
+    /// `caughtUp` runs in follow mode each time everything written so far
+    /// has been read and the reader is about to wait for the writer.
+    public func next(whenCaughtUp caughtUp: () -> Void) -> ReplayStep {
         while true {
             if !pending.isEmpty { return .event(pending.removeFirst()) }
             if let limit = options.limit, emitted >= limit { return finish() }
@@ -66,7 +70,7 @@ public final class LogReader {
             }
             let step: ReplayStep
             switch cursor {
-            case .native(let c): step = c.next()
+            case .native(let c): step = c.next(whenCaughtUp: caughtUp)
             case .unsupported(let error):
                 summary.failures += 1
                 current = nil

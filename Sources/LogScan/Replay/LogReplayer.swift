@@ -51,7 +51,7 @@ public struct LogReplayer {
                                                              summary: inout ReplaySummary) -> Bool {
         defer { cursor.addStatistics(to: &summary) }
         while true {
-            switch cursor.next() {
+            switch cursor.next(whenCaughtUp: { sink.caughtUp() }) {
             case .record(let record):
                 summary.records += 1
                 if !sink.record(record) || (options.limit.map { summary.records >= $0 } ?? false) {

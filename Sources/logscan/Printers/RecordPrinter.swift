@@ -37,7 +37,7 @@ struct RecordPrinter: ~Copyable {
         }
     }
 
-    /// `{"path":..., "position":N, "offset":N, "timestamp":N|null, "key":B|null, "value":B|null}`
+    /// `{"path":..., "position":N, "offset":N, "timestamp":N|null, "key":B|null, "value":B|null, "resume":"TOKEN"}`
     mutating func printJSON(_ record: LogRecord) {
         out.bytes(jsonPrefix)
         out.decimal(record.position)
@@ -49,7 +49,11 @@ struct RecordPrinter: ~Copyable {
         ByteEncodings.writeJSONBytes(record.key, to: &out)
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
-        out.ascii("}\n")
+        // Appended last, after the original fields: an opaque token to hand
+        // back to `--after` (ResumeToken; only [0-9a-z.] so no escaping).
+        out.ascii(",\"resume\":\"")
+        record.resumeToken.write { out.bytes($0) }
+        out.ascii("\"}\n")
     }
 
     /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time).
