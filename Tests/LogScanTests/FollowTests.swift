@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+@testable import LogScan
+
+/// Follow mode: a concurrent writer appends (and rolls); the follower sees
+/// every record once, in order; incomplete tails are waited for.
+@Suite struct FollowTests {
+    /// Appends `count` records on a thread of its own, flushing each so that
+    /// it is in the file, pausing now and then; small segments force rolls.
+    final class ConcurrentWriter: @unchecked Sendable {
+        // Written by the writer thread, read after `done` is signalled.
+        let done = DispatchSemaphore(value: 0)
+        var error: Error?
+        var values: [[UInt8]] = []
+
+        init(directory: String, first: Int, count: Int, options: NativeWriterOptions, pauseEvery: Int = 7) {
+            values = (first..<(first + count)).map { Array("record-\($0)-".utf8) + Array(repeating: UInt8(truncatingIfNeeded: $0), count: $0 % 300) }
+            let values = self.values
+            let thread = Thread { [self] in
+                do {
+                    let writer = try NativeLogWriter(directory: directory, options: options)
+                    for (i, value) in values.enumerated() {
+                        try writer.append(key: Array("k\(i)".utf8), value: value, timestamp: Int64(1_700_000_000_000 + i))
+                        try writer.flush()
+                        if i % pauseEvery == 0 { usleep(2_000) }
+                    }
+                    try writer.close()
+                } catch {
+                    self.error = error
+                }
+                self.done.signal()
+            }
+            thread.start()
+        }
+    }
+
+    /// Runs a followed LogReader on a thread until `expected` records came
+    /// (or 30 s passed), then stops it; returns the records and events.
+    func follow(_ path: String, expected: Int, options: ReplayOptions) -> (records: [OwnedRecord], events: [ReplayEvent], summary: ReplaySummary) {
+        var options = options
+        let stop = ReplayStop()
+        options.stop = stop
+        let reader = LogReader(paths: [path], options: options)
+        var records: [OwnedRecord] = []
+        var events: [ReplayEvent] = []
+        let deadline = monotonicMillis() + 30_000
+        loop: while true {
+            switch reader.next(whenCaughtUp: {
+                if records.count >= expected || monotonicMillis() > deadline { stop.request() }
+            }) {
+            case .record(let record):
+                records.append(OwnedRecord(record))
+            case .event(let event):
+                events.append(event)
+            case .end:
+                break loop
+            }
+        }
+        return (records, events, reader.summary)
+    }
+
+    func damageReports(_ events: [ReplayEvent]) -> [DamageReport] {
+        events.compactMap { if case .damage(let report) = $0 { report } else { nil } }
+    }
+
+    @Test(arguments: [true, false])
+    func concurrentWriterWithRollsLosesAndRepeatsNothing(inotify: Bool) throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("log")
+        let writerOptions = NativeWriterOptions(segmentBytes: 6 << 10, blockBytes: 512, syncOnClose: false)
+        // A first record, so that the log exists when the follower starts.
+        try writeLog(log, [OwnedRecord(offset: 0, timestamp: 1, key: nil, value: Array("first".utf8))], options: writerOptions)
+        let writer = ConcurrentWriter(directory: log, first: 1, count: 400, options: writerOptions)
+        var options = ReplayOptions()
+        options.follow = FollowOptions(partialTailTimeoutMillis: 10_000, pollIntervalMillis: 20, useInotify: inotify)
+        let (records, events, summary) = follow(log, expected: 401, options: options)
+        writer.done.wait()
+        #expect(writer.error == nil)
+        #expect(records.map(\.offset) == Array(0..<401).map(UInt64.init), "every record once, in order")
+        #expect(zip(records.dropFirst(), writer.values).allSatisfy { $0.value == $1 })
+        #expect(damageReports(events).isEmpty, "\(damageReports(events))")
+        #expect(summary.failures == 0)
+        #expect(try NativeLogDirectory.segments(in: log).count > 3, "the writer rolled while being followed")
+    }
+
+    /// A log whose segment ends inside its last block: the bytes before the
+    /// cut, and the rest.
+    func tornLog(_ dir: TemporaryDirectory) throws -> (path: String, head: [UInt8], rest: [UInt8], records: [OwnedRecord]) {
+        let log = dir.file("log")
+        let written = try writeLog(log, randomRecords(60, maxValue: 300, seed: 71), options: NativeWriterOptions(blockBytes: 1024))
+        let segment = try NativeLogDirectory.segments(in: log)[0].path
+        let bytes = readFile(segment)
+        // Cut inside the last block (its header says how long it is).
+        let index = try NativeIndex(path: try NativeLogDirectory.segments(in: log)[0].indexPath)
+        let lastBlock = Int(try index.entry(index.entryCount - 1).position)
+        let cut = lastBlock + 48 + (bytes.count - lastBlock - 48) / 2
+        writeFile(segment, Array(bytes[..<cut]))
+        return (segment, Array(bytes[..<cut]), Array(bytes[cut...]), written)
+    }
+
+    @Test func partialTailIsWaitedForUntilItCompletes() throws {
+        let dir = TemporaryDirectory()
+        let (segment, _, rest, written) = try tornLog(dir)
+        var options = ReplayOptions()
+        options.follow = FollowOptions(partialTailTimeoutMillis: 30_000, pollIntervalMillis: 20)
+        let completer = Thread {
+            usleep(300_000)
+            let handle = FileHandle(forWritingAtPath: segment)!
+            handle.seekToEndOfFile()
+            handle.write(Data(rest))
+            try? handle.close()
+        }
+        completer.start()
+        let (records, events, summary) = follow(dir.file("log"), expected: written.count, options: options)
+        #expect(records.count == written.count)
+        #expect(zip(records, written).allSatisfy { $0.sameContent($1) })
+        #expect(damageReports(events).isEmpty, "a tail that completes is not damage")
+        #expect(summary.tornTails == 0 && !summary.damaged)
+    }
+
+    @Test func partialTailThatStaysIsATornTailAfterTheTimeout() throws {
+        let dir = TemporaryDirectory()
+        let (_, _, _, written) = try tornLog(dir)
+        var options = ReplayOptions()
+        options.follow = FollowOptions(partialTailTimeoutMillis: 200, pollIntervalMillis: 20)
+        let (records, events, summary) = follow(dir.file("log"), expected: .max, options: options)
+        let reports = damageReports(events)
+        #expect(reports.count == 1 && reports.first?.reason == .truncated && reports.first?.action == .tolerated)
+        #expect(summary.tornTails == 1)
+        #expect(records.count < written.count && records.count > 0)
+        #expect(zip(records, written).allSatisfy { $0.sameContent($1) })
+    }
+
+    @Test func newSegmentWithItsHeaderNotYetWrittenIsWaitedFor() throws {
+        let source = TemporaryDirectory(), dir = TemporaryDirectory()
+        let written = try writeLog(source.path, randomRecords(200, maxValue: 200, seed: 72),
+                                   options: NativeWriterOptions(segmentBytes: 8 << 10, blockBytes: 1024))
+        let segments = try NativeLogDirectory.segments(in: source.path)
+        #expect(segments.count >= 2)
+        let first = segments[0], second = segments[1]
+        writeFile(Directory.join(dir.path, Directory.baseName(first.path)), readFile(first.path))
+        let secondBytes = readFile(second.path)
+        let target = Directory.join(dir.path, Directory.baseName(second.path))
+        let expected = Int(second.baseSequence) + (segments.count > 2 ? Int(segments[2].baseSequence - second.baseSequence) : written.count - Int(second.baseSequence))
+        let roller = Thread {
+            usleep(200_000)
+            writeFile(target, Array(secondBytes[..<20]))   // created, header incomplete
+            usleep(200_000)
+            let handle = FileHandle(forWritingAtPath: target)!
+            handle.seekToEndOfFile()
+            handle.write(Data(secondBytes[20...]))
+            try? handle.close()
+        }
+        roller.start()
+        var options = ReplayOptions()
+        options.follow = FollowOptions(partialTailTimeoutMillis: 30_000, pollIntervalMillis: 20)
+        let (records, events, summary) = follow(dir.path, expected: expected, options: options)
+        #expect(records.map(\.offset) == Array(0..<expected).map(UInt64.init))
+        #expect(damageReports(events).isEmpty)
+        #expect(summary.failures == 0)
+    }
+
+    @Test func cliFollowPrintsAppendedRecords() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("log")
+        let writerOptions = NativeWriterOptions(segmentBytes: 4 << 10, blockBytes: 256, syncOnClose: false)
+        try writeLog(log, [OwnedRecord(offset: 0, timestamp: 1, key: nil, value: Array("first".utf8))], options: writerOptions)
+        let writer = ConcurrentWriter(directory: log, first: 1, count: 150, options: writerOptions)
+        // --limit ends the follow once every record has been printed.
+        let result = try runLogscan(["replay", "--follow", "--limit", "151", "--format", "jsonl", log])
+        writer.done.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.out.split(separator: "\n").count == 151)
+        let usage = try runLogscan(["replay", "--follow", log, log])
+        #expect(usage.status == 2)
+    }
+}
