@@ -91,6 +91,7 @@ public struct AsyncLogReader: AsyncSequence, Sendable {
 public final class ScanMonitor: Sendable {
     private let running = Atomic<Int>(0)
     private let started = Atomic<Int>(0)
+    private let sent = Atomic<Int>(0)
 
     public init() {}
 
@@ -104,7 +105,13 @@ public final class ScanMonitor: Sendable {
         running.add(1, ordering: .releasing)
     }
 
+    /// Chunks the scans have queued for their consumers: at most the
+    /// consumer's chunks plus the buffer, whatever the size of the log.
+    public var chunksSent: Int { sent.load(ordering: .acquiring) }
+
     func scanEnded() { running.subtract(1, ordering: .releasing) }
+
+    func chunkSent() { sent.add(1, ordering: .releasing) }
 }
 
 /// The consumer's end; dropping the iterator (leaving the loop) stops the scan.
@@ -290,9 +297,15 @@ final class ScanJob: @unchecked Sendable {
         }
     }
 
+    private func send(_ chunk: ReplayChunk) -> Bool {
+        guard channel.send(chunk) else { return false }
+        monitor.chunkSent()
+        return true
+    }
+
     private func run() {
         let summary = scan()
-        if !channel.isCancelled { _ = channel.send(.finished(summary)) }
+        if !channel.isCancelled { _ = send(.finished(summary)) }
         channel.finish()
         monitor.scanEnded()
     }
@@ -305,21 +318,21 @@ final class ScanJob: @unchecked Sendable {
         while open {
             let step = reader.next(whenCaughtUp: {
                 // Caught up with a followed log: hand over what there is now.
-                if !builder.isEmpty { open = channel.send(.records(builder.take())) && open }
+                if !builder.isEmpty { open = send(.records(builder.take())) && open }
             })
             switch step {
             case .record(let record):
                 builder.append(record)
-                if builder.isFull { open = channel.send(.records(builder.take())) }
+                if builder.isFull { open = send(.records(builder.take())) }
             case .event(let event):
-                if !builder.isEmpty { open = channel.send(.records(builder.take())) }
+                if !builder.isEmpty { open = send(.records(builder.take())) }
                 if case .beginSegment(let path, let kind) = event {
                     builder.path = path
                     builder.kind = kind
                 }
-                open = open && channel.send(.event(event))
+                open = open && send(.event(event))
             case .end:
-                if !builder.isEmpty { open = channel.send(.records(builder.take())) }
+                if !builder.isEmpty { open = send(.records(builder.take())) }
                 return reader.summary
             }
             if !open { stop.request() }
