@@ -175,3 +175,112 @@ import Testing
         #expect(usage.status == 2)
     }
 }
+
+extension FollowTests {
+    /// Measures how long a written record takes to reach the follower
+    /// (printed, not asserted: no timing assertions in tests). The record's
+    /// timestamp is the time it was flushed to the file.
+    @Test(arguments: [true, false])
+    func latencyFromWriteToFollower(inotify: Bool) throws {
+        let dir = TemporaryDirectory()
+        let writerOptions = NativeWriterOptions(segmentBytes: 8 << 10, blockBytes: 256, syncOnClose: false)
+        try writeLog(dir.path, [OwnedRecord(offset: 0, timestamp: currentTimeMillis(), key: nil, value: [0])], options: writerOptions)
+        let path = dir.path
+        let thread = Thread {
+            guard let writer = try? NativeLogWriter(directory: path, options: writerOptions) else { return }
+            for i in 1...100 {
+                usleep(7_000)
+                _ = try? writer.append(key: nil, value: [UInt8(i)], timestamp: currentTimeMillis())
+                try? writer.flush()
+            }
+            try? writer.close()
+        }
+        thread.start()
+        var options = ReplayOptions()
+        options.follow = FollowOptions(pollIntervalMillis: 50, useInotify: inotify)
+        let stop = ReplayStop()
+        options.stop = stop
+        let reader = LogReader(paths: [dir.path], options: options)
+        var latencies: [Int64] = []
+        var seen = 0
+        let deadline = monotonicMillis() + 30_000
+        loop: while true {
+            switch reader.next(whenCaughtUp: { if seen >= 101 || monotonicMillis() > deadline { stop.request() } }) {
+            case .record(let record):
+                seen += 1
+                if record.offset > 0 { latencies.append(currentTimeMillis() - record.timestamp!) }
+            case .event: break
+            case .end: break loop
+            }
+        }
+        #expect(seen == 101)
+        latencies.sort()
+        print("follow latency (\(inotify ? "inotify" : "polling 50 ms")): median \(latencies[latencies.count / 2]) ms, max \(latencies.last ?? -1) ms over \(latencies.count) records")
+    }
+}
+
+extension FollowTests {
+    /// `replay --follow` flushes its output whenever it is caught up: a
+    /// program reading its stdout sees each record while the follow goes on.
+    @Test func cliFollowFlushesEachRecordToAPipe() throws {
+        let dir = TemporaryDirectory()
+        let writerOptions = NativeWriterOptions(segmentBytes: 4 << 10, blockBytes: 256, syncOnClose: false)
+        try writeLog(dir.path, [OwnedRecord(offset: 0, timestamp: 1, key: nil, value: Array("r0".utf8))], options: writerOptions)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: logscanBinary)
+        process.arguments = ["replay", "--follow", "--format", "jsonl", dir.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // SIGKILL: the test runner's children inherit a signal mask that
+        // blocks SIGTERM. The watchdog ends a follower that stopped printing,
+        // so that a failure cannot hang the suite.
+        let pid = process.processIdentifier
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            if finished.wait(timeout: .now() + 60) == .timedOut { kill(pid, SIGKILL) }
+        }.start()
+        defer {
+            finished.signal()
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+        let writer = try NativeLogWriter(directory: dir.path, options: writerOptions)
+        var received = ""
+        // One record at a time: the next is written only after the previous
+        // came out of the pipe, so nothing can be waiting in a buffer.
+        for i in 1...40 {
+            try writer.append(key: nil, value: Array("r\(i)".utf8), timestamp: Int64(i))
+            try writer.flush()
+            while !received.contains("\"offset\":\(i),") {
+                let data = pipe.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                received += String(decoding: data, as: UTF8.self)
+            }
+        }
+        try writer.close()
+        let lines = received.split(separator: "\n")
+        #expect(lines.count == 41)
+        #expect(lines.last?.contains("{\"text\":\"r40\"}") == true)
+    }
+}
+
+extension FollowTests {
+    /// A service's restart: resume after the last record it handled, then
+    /// follow the writer from there.
+    @Test func resumeThenFollow() throws {
+        let dir = TemporaryDirectory()
+        let writerOptions = NativeWriterOptions(segmentBytes: 4 << 10, blockBytes: 256, syncOnClose: false)
+        try writeLog(dir.path, randomRecords(50, maxValue: 100, seed: 75), options: writerOptions)
+        let token = LogReader(paths: [dir.path]).records.first { $0.offset == 29 }!.resumeToken
+        let writer = ConcurrentWriter(directory: dir.path, first: 50, count: 60, options: writerOptions)
+        var options = ReplayOptions()
+        options.after = token
+        options.follow = FollowOptions(pollIntervalMillis: 20)
+        let (records, events, summary) = follow(dir.path, expected: 80, options: options)
+        writer.done.wait()
+        #expect(records.map(\.offset) == Array(30..<110).map(UInt64.init))
+        #expect(damageReports(events).isEmpty && summary.failures == 0)
+    }
+}
