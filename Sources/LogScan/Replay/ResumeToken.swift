@@ -32,7 +32,11 @@ public struct ResumeToken: Sendable, Hashable, CustomStringConvertible {
     public var file: UInt64
 
     public static let version = 1
+    /// The second byte of the text form (the version as an ASCII digit).
+    @inlinable
+    public static var versionDigit: UInt8 { UInt8(ascii: "1") }
 
+    @inlinable
     public init(kind: LogKind, offset: UInt64, unitPosition: Int64, check: UInt32, file: UInt64 = 0) {
         self.kind = kind
         self.offset = offset
@@ -41,7 +45,9 @@ public struct ResumeToken: Sendable, Hashable, CustomStringConvertible {
         self.file = file
     }
 
-    static func letter(_ kind: LogKind) -> UInt8 {
+    /// The first byte of the text form.
+    @inlinable
+    public static func letter(_ kind: LogKind) -> UInt8 {
         switch kind {
         case .native, .auto: return UInt8(ascii: "n")
         case .leveldb: return UInt8(ascii: "l")
@@ -60,8 +66,8 @@ public struct ResumeToken: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Writes the text form into `out` through `emit` (one call per byte
-    /// run), without building a String: the jsonl printer calls this per record.
+    /// Writes the text form through `emit`, without building a String.
+    /// (The jsonl printer writes the same bytes straight into its buffer.)
     @inline(__always)
     public func write(_ emit: (UnsafeRawBufferPointer) -> Void) {
         // Longest form: 2 + 4 × (1 + 16) bytes.
@@ -69,23 +75,31 @@ public struct ResumeToken: Sendable, Hashable, CustomStringConvertible {
             let p = buffer.baseAddress!
             var n = 0
             p[n] = ResumeToken.letter(kind); n += 1
-            p[n] = UInt8(ascii: "0") + UInt8(ResumeToken.version); n += 1
-            for value in [offset, UInt64(bitPattern: unitPosition), UInt64(check), file] {
-                p[n] = UInt8(ascii: "."); n += 1
-                n += ResumeToken.writeHex(value, to: p + n)
-            }
+            p[n] = ResumeToken.versionDigit; n += 1
+            // Four fields, unrolled: an array literal here would allocate per record.
+            p[n] = UInt8(ascii: "."); n += 1
+            n += ResumeToken.writeHex(offset, to: p + n)
+            p[n] = UInt8(ascii: "."); n += 1
+            n += ResumeToken.writeHex(UInt64(bitPattern: unitPosition), to: p + n)
+            p[n] = UInt8(ascii: "."); n += 1
+            n += ResumeToken.writeHex(UInt64(check), to: p + n)
+            p[n] = UInt8(ascii: "."); n += 1
+            n += ResumeToken.writeHex(file, to: p + n)
             emit(UnsafeRawBufferPointer(start: p, count: n))
         }
     }
 
     @inline(__always)
     static func writeHex(_ value: UInt64, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        let digits: StaticString = "0123456789abcdef"
-        var width = 1
-        while width < 16 && value >> (4 * UInt64(width)) != 0 { width += 1 }
-        for i in 0..<width {
-            let nibble = Int((value >> (4 * UInt64(width - 1 - i))) & 0xF)
-            p[i] = digits.utf8Start[nibble]
+        // Digits needed: 1 for 0, else one per started nibble.
+        let width = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
+        var v = value
+        var i = width
+        while i > 0 {
+            i -= 1
+            let nibble = UInt8(truncatingIfNeeded: v & 0xF)
+            p[i] = nibble < 10 ? nibble &+ 48 : nibble &+ 87
+            v >>= 4
         }
         return width
     }
@@ -133,7 +147,7 @@ public protocol ResumableRecord {
 }
 
 extension NativeRecord: ResumableRecord {
-    @inline(__always)
+    @inlinable
     public var resumeToken: ResumeToken {
         ResumeToken(kind: .native, offset: sequence, unitPosition: blockPosition, check: blockChecksum)
     }
@@ -141,7 +155,7 @@ extension NativeRecord: ResumableRecord {
 
 extension LogRecord {
     /// Hand this back (`ReplayOptions.after`, `--after`) to resume after this record.
-    @inline(__always)
+    @inlinable
     public var resumeToken: ResumeToken {
         switch self {
         case .native(let r): return r.resumeToken

@@ -51,8 +51,11 @@ struct RecordPrinter: ~Copyable {
         ByteEncodings.writeJSONBytes(record.value, to: &out)
         // Appended last, after the original fields: an opaque token to hand
         // back to `--after` (ResumeToken; only [0-9a-z.] so no escaping).
+        let token = record.resumeToken
         out.ascii(",\"resume\":\"")
-        record.resumeToken.write { out.bytes($0) }
+        out.byte(ResumeToken.letter(token.kind))
+        out.byte(ResumeToken.versionDigit)
+        out.dottedHex(token.offset, UInt64(bitPattern: token.unitPosition), UInt64(token.check), token.file)
         out.ascii("\"}\n")
     }
 
