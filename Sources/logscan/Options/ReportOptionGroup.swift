@@ -20,7 +20,10 @@ struct ReportOptionGroup: ParsableArguments {
         "--stats as text (for people) or prometheus (the Prometheus text exposition format).", valueName: "format"))
     var statsFormat: StatsFormat = .text
 
-    @Flag(name: .shortAndLong, help: "No progress bar and no warnings on stderr (damage and errors are still reported).")
+    @Flag(help: ArgumentHelp("No progress bar and no warnings on stderr (damage and errors are still reported).", discussion: """
+        Without it, a long scan draws a progress bar on stderr (bytes done of the inputs' total, \
+        rate, ETA) when stderr is a terminal; never into a file or pipe, and not with --follow.
+        """))
     var quiet = false
 
     /// A progress bar is drawn only for a person watching: stderr is a
