@@ -284,3 +284,29 @@ extension FollowTests {
         #expect(damageReports(events).isEmpty && summary.failures == 0)
     }
 }
+
+extension FollowTests {
+    /// With several logs, the ones before the last are read to their ends
+    /// and only the last is followed.
+    @Test func onlyTheLastOfSeveralLogsIsFollowed() throws {
+        let a = TemporaryDirectory(), b = TemporaryDirectory()
+        try writeLog(a.path, randomRecords(30, maxValue: 50, seed: 76), options: NativeWriterOptions())
+        try writeLog(b.path, randomRecords(20, maxValue: 50, seed: 77), options: NativeWriterOptions())
+        var options = ReplayOptions()
+        options.follow = FollowOptions(pollIntervalMillis: 20)
+        let (records, _, summary) = follow(a.path, expected: 0, options: options)
+        #expect(records.count == 30 && summary.failures == 0)
+        let stop = ReplayStop()
+        options.stop = stop
+        let reader = LogReader(paths: [a.path, b.path], options: options)
+        var count = 0
+        loop: while true {
+            switch reader.next(whenCaughtUp: { stop.request() }) {
+            case .record: count += 1
+            case .event: break
+            case .end: break loop
+            }
+        }
+        #expect(count == 50, "both logs read before the follow waits")
+    }
+}

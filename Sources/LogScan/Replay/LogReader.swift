@@ -61,6 +61,9 @@ public final class LogReader {
             guard let cursor = current else {
                 guard let path = paths.popFirst() else { return finish() }
                 do throws(LogScanError) {
+                    // Only the last log is followed: the others are read to their ends.
+                    var options = self.options
+                    if !paths.isEmpty { options.follow = nil }
                     current = LogReader.cursor(for: try LogInput.resolve(path, kind: options.kind), options: options)
                 } catch {
                     summary.failures += 1

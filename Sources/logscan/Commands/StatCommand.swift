@@ -33,14 +33,15 @@ struct StatCommand: ParsableCommand {
     func run() throws {
         var out = OutputBuffer(fd: 1)
         var diagnostics = Diagnostics()
-        var status = ExitStatus.ok
+        var errors = false
+        var damaged = false
         for path in paths {
             let input: LogInput
             do {
                 input = try LogInput.resolve(path, kind: kind)
             } catch {
                 diagnostics.failure(error)
-                status = max(status, ExitStatus.error)
+                errors = true
                 continue
             }
             for (i, segment) in input.segments.enumerated() {
@@ -50,17 +51,17 @@ struct StatCommand: ParsableCommand {
                     if let damage = stat.damage, case .damaged(let reason, _) = damage.kind {
                         let tail = reason.isTornTail && i == input.segments.count - 1
                         diagnostics.line(damage.description + (tail ? " (torn tail)" : ""))
-                        if !tail { status = max(status, ExitStatus.damaged) }
+                        if !tail { damaged = true }
                     }
                 } catch {
                     diagnostics.failure(error)
-                    status = max(status, error.isDamage ? ExitStatus.damaged : ExitStatus.error)
+                    if error.isDamage { damaged = true } else { errors = true }
                 }
             }
         }
         out.flush()
-        // Errors (2) outrank damage (3) for scripts, as everywhere in logscan.
-        throw ExitCode(status == ExitStatus.damaged || status == ExitStatus.ok ? status : ExitStatus.error)
+        // Errors (2) outrank damage (3), as in ExitStatus.of.
+        throw ExitCode(errors ? ExitStatus.error : (damaged ? ExitStatus.damaged : ExitStatus.ok))
     }
 
     static func text(_ s: SegmentStat, to out: inout OutputBuffer) {

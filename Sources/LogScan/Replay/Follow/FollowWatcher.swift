@@ -4,6 +4,8 @@ import Glibc
 import Synchronization
 
 /// How a followed replay waits for the writer (`replay --follow`).
+/// Following applies to the last log a replay reads: a replay of several
+/// paths reads the others to their ends first (the CLI takes one path).
 public struct FollowOptions: Sendable, Equatable {
     /// How long an incomplete record or block at the end of the log is
     /// waited for before it counts as damage (a torn tail) as usual.
