@@ -17,7 +17,7 @@ import Testing
         #expect(lines.count == 5)
         let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         // Exactly the schema's fields.
-        #expect(objects.allSatisfy { Set($0.keys) == ["path", "position", "offset", "timestamp", "key", "value"] })
+        #expect(objects.allSatisfy { Set($0.keys) == ["path", "position", "offset", "timestamp", "key", "value", "resume"] })
         #expect(objects.map { $0["offset"] as! Int } == [0, 1, 2, 3, 4])
         #expect(objects.allSatisfy { $0["key"] is NSNull })
         let values = objects.map { $0["value"] as! [String: String] }

@@ -143,7 +143,7 @@ import Testing
         for match in matches {
             let data = match["data"] as! [String: Any]
             let record = data["record"] as! [String: Any]
-            #expect(Set(record.keys) == ["path", "position", "offset", "timestamp", "key", "value"])
+            #expect(Set(record.keys) == ["path", "position", "offset", "timestamp", "key", "value", "resume"])
             #expect(data["offset"] as! Int == record["offset"] as! Int)
             let value = Array(((record["value"] as! [String: String])["text"]!).utf8)
             for submatch in data["submatches"] as! [[String: Any]] {

@@ -14,7 +14,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let expected = readFile(repositoryRoot + "/testdata/native/\(log).expected.jsonl")
         #expect(!expected.isEmpty)
-        #expect(result.stdout == expected)
+        #expect(withoutResumeTokens(result.stdout) == expected)
     }
 
     struct DamageCase: CustomStringConvertible {
@@ -46,7 +46,7 @@ import Testing
         let result = try runLogscan(["replay", "--format", "jsonl", path], cwd: repositoryRoot)
         let stem = damage.file.hasSuffix("/") ? String(damage.file.dropLast()) : String(damage.file.dropLast(4))
         let expected = readFile(repositoryRoot + "/testdata/native/damaged/\(stem).expected.jsonl")
-        #expect(result.stdout == expected)
+        #expect(withoutResumeTokens(result.stdout) == expected)
         #expect(result.out.split(separator: "\n").count == damage.recordsBefore)
         #expect(result.status == damage.exitStatus, "\(result.stderr)")
         // One report line, naming the file.
@@ -77,4 +77,12 @@ import Testing
             #expect(!summary.damaged)
         }
     }
+}
+
+/// jsonl output without the `"resume"` field logscan appends (the reference
+/// implementation predates it): the byte-for-byte comparison is about the
+/// original fields.
+func withoutResumeTokens(_ bytes: [UInt8]) -> [UInt8] {
+    let text = String(decoding: bytes, as: UTF8.self)
+    return Array(text.replacingOccurrences(of: ",\"resume\":\"[0-9a-z.]*\"", with: "", options: .regularExpression).utf8)
 }

@@ -111,3 +111,28 @@ extension KafkaSegmentReader: SegmentRecordReader {
     func unitRecordIndex(containing offset: Int) -> Int { batchRecordIndex(containing: offset) }
     func unitRecordStart(_ index: Int) -> Int { batchRecordStart(index) }
 }
+
+// MARK: Resume
+
+extension KafkaRecord: ResumableRecord {
+    /// Kafka tokens name the record's offset and its batch's position; the
+    /// batch is identified on resume by being whole, its CRC holding, and
+    /// its offsets covering the token's (the check field is not used).
+    public var resumeToken: ResumeToken {
+        ResumeToken(kind: .kafka, offset: UInt64(clamping: offset), unitPosition: batchPosition, check: 0)
+    }
+}
+
+extension KafkaSegmentReader {
+    func resume(after token: ResumeToken, segment: LogInput.Segment) throws(LogScanError) {
+        guard token.kind == .kafka else {
+            throw ResumeToken.refused(path, token, "it is a \(token.kind.rawValue) token, this is a Kafka log")
+        }
+        guard let header = try validEntry(at: token.unitPosition),
+              header.baseOffset <= Int64(clamping: token.offset), Int64(clamping: token.offset) <= header.lastOffset else {
+            throw ResumeToken.refused(path, token, "no batch holding offset \(token.offset) at byte \(token.unitPosition) of \(segment.path); the log was rewritten or the token is from another log")
+        }
+        reposition(to: token.unitPosition)
+        minimumOffset = Int64(clamping: token.offset) &+ 1
+    }
+}

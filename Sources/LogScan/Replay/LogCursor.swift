@@ -26,13 +26,23 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
     let input: LogInput
     let kind: LogKind
     private let policy: DamagePolicy
-    private var segments: ArraySlice<LogInput.Segment>
-    private var reader: Reader?
-    private var readerIsLast = false
+    // Internal rather than private for the follow extension (CursorFollow.swift).
+    var segments: ArraySlice<LogInput.Segment>
+    var reader: Reader?
+    var readerIsLast = false
     /// What the next segment must continue (nil: unknown or not checked).
     private var continuation: UInt64?
-    private var pending: [ReplayEvent] = []
+    var pending: [ReplayEvent] = []
     private var finished = false
+    /// The token to resume after, until the segment holding it is opened.
+    private var resumeToken: ResumeToken?
+    /// Follow mode: the segment being read, the watcher, and since when an
+    /// incomplete tail has been waited for.
+    var currentSegment: LogInput.Segment?
+    lazy var watcher: FollowWatcher? = options.follow.map {
+        FollowWatcher(directory: input.isDirectory ? input.path : Directory.parent(input.path), options: $0)
+    }
+    var tornSince: Int64?
 
     /// Statistics of the segments read so far.
     private(set) var segmentsRead = 0
@@ -48,23 +58,38 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         self.kind = kind
         policy = DamagePolicy(mode: options.recovery)
         segments = input.segments(from: options.fromOffset)
+        if let token = options.after {
+            resumeToken = token
+            if let start = Reader.segmentIndex(resuming: token, in: input.segments) {
+                self.segments = input.segments[start...]
+            } else {
+                self.segments = []
+                failures += 1
+                pending.append(.failure(ResumeToken.refused(input.path, token, "no segment of this log holds offset \(token.offset) (deleted, or the token is from another log)")))
+            }
+        }
     }
 
     @inline(__always)
-    func next() -> ReplayStep {
+    func next() -> ReplayStep { next(whenCaughtUp: {}) }
+
+    /// `caughtUp` runs in follow mode each time the replay has read
+    /// everything written so far and is about to wait for more (flush output there).
+    @inline(__always)
+    func next(whenCaughtUp caughtUp: () -> Void) -> ReplayStep {
         // The path taken for almost every record.
         if pending.isEmpty, let reader {
             do throws(LogScanError) {
                 if let record = try reader.nextRecord() { return .record(record) }
             } catch {
-                handle(error)
+                return slowNext(caughtUp, thrown: error)
             }
         }
-        return slowNext()
+        return slowNext(caughtUp)
     }
 
-    private func slowNext() -> ReplayStep {
-        switch advance(byUnit: false) {
+    private func slowNext(_ caughtUp: () -> Void, thrown: LogScanError? = nil) -> ReplayStep {
+        switch advance(byUnit: false, caughtUp, thrown: thrown) {
         case .record(let record): return .record(record)
         case .unit: preconditionFailure("unit from a record step")
         case .event(let event): return .event(event)
@@ -80,9 +105,9 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
     }
 
     /// The next unit (block, batch) of the log, with the same segment order,
-    /// events and recovery as `next()`. The unit's records are read through
-    /// the returned reader's `unit*` methods, until the next call.
-    func nextUnit() -> Step { advance(byUnit: true) }
+    /// events, recovery and following as `next()`. The unit's records are
+    /// read through the returned reader's `unit*` methods, until the next call.
+    func nextUnit(whenCaughtUp caughtUp: () -> Void = {}) -> Step { advance(byUnit: true, caughtUp) }
 
     /// Leaves the rest of the current segment unread (grep -m, -l): replay
     /// goes on with the next segment.
@@ -92,12 +117,13 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         closeReader()
     }
 
-    private func advance(byUnit: Bool) -> Step {
+    private func advance(byUnit: Bool, _ caughtUp: () -> Void, thrown: LogScanError? = nil) -> Step {
+        if let thrown { failed(thrown, caughtUp) }
         while true {
             if !pending.isEmpty { return .event(pending.removeFirst()) }
             if finished { return .end }
             guard let reader else {
-                openNextSegment()
+                openNextSegment(caughtUp)
                 continue
             }
             do throws(LogScanError) {
@@ -109,15 +135,38 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
                 if reader.source.windowFaulted {
                     throw ByteSourceAccess.shrankError(reader.source, position: reader.source.size ?? 0)
                 }
+                if options.follow != nil && segments.isEmpty {
+                    switch followAtEnd(reader, torn: nil, caughtUp) {
+                    case .retry: continue
+                    case .stopped, .timedOut: stopLog(); continue
+                    case .failed(let error): throw error
+                    }
+                }
                 continuation = reader.continuation
                 closeReader()
             } catch {
-                handle(error)
+                failed(error, caughtUp)
             }
         }
     }
 
-    private func openNextSegment() {
+    /// An error from the current reader: damage or failure, or in follow
+    /// mode perhaps only the part of the log not written yet.
+    private func failed(_ error: LogScanError, _ caughtUp: () -> Void) {
+        if options.follow != nil && segments.isEmpty, let reader,
+           case .damaged(let reason, _) = error.kind, reason.isTornTail {
+            switch followAtEnd(reader, torn: error, caughtUp) {
+            case .retry: return
+            case .stopped: stopLog()
+            case .timedOut: handle(error)
+            case .failed(let failure): handle(failure)
+            }
+            return
+        }
+        handle(error)
+    }
+
+    private func openNextSegment(_ caughtUp: () -> Void) {
         guard let segment = segments.popFirst() else {
             finished = true
             return
@@ -127,6 +176,21 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         do throws(LogScanError) {
             opened = try Reader(opening: segment, in: input, options: options)
         } catch {
+            if options.follow != nil && segments.isEmpty, case .damaged(let reason, _) = error.kind, reason.isTornTail {
+                // A segment the writer has just created: its header is not all there yet.
+                switch followNewSegment(segment, error: error, caughtUp) {
+                case .retry:
+                    segments.insert(segment, at: segments.startIndex)
+                    return
+                case .stopped:
+                    finished = true
+                    return
+                case .timedOut: break
+                case .failed(let failure):
+                    handle(failure)
+                    return
+                }
+            }
             // A segment that cannot even be opened as one: in skip-corrupted
             // mode the next is still replayed, unchecked.
             continuation = nil
@@ -135,6 +199,7 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         }
         pending.append(.beginSegment(path: segment.path, kind: kind))
         reader = opened
+        currentSegment = segment
         if let previous = continuation, let gap = opened.continuityDamage(after: previous) {
             let (report, decision) = policy.decide(gap, isLastSegment: readerIsLast, fileSize: nil)
             damaged = true
@@ -144,7 +209,17 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
                 return
             }
         }
-        if opened.prepare(for: options, segment: segment, warn: { pending.append(.warning($0)) }) == .skipSegment {
+        if let token = resumeToken {
+            resumeToken = nil
+            do throws(LogScanError) {
+                try opened.resume(after: token, segment: segment)
+            } catch {
+                handle(error)
+            }
+            return
+        }
+        if opened.prepare(for: options, segment: segment, warn: { pending.append(.warning($0)) }) == .skipSegment,
+           options.follow == nil || !segments.isEmpty {  // a followed last segment may still get records
             continuation = nil
             closeReader()
         }
@@ -158,7 +233,7 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         self.reader = nil
     }
 
-    private func stopLog() {
+    func stopLog() {
         closeReader()
         finished = true
     }

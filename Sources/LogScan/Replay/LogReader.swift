@@ -42,10 +42,10 @@ public final class LogReader {
         }
 
         /// One pull step, whatever the format.
-        func next() -> ReplayStep {
+        func next(whenCaughtUp caughtUp: () -> Void = {}) -> ReplayStep {
             switch self {
-            case .native(let cursor): return cursor.next()
-            case .kafka(let cursor): return cursor.next()
+            case .native(let cursor): return cursor.next(whenCaughtUp: caughtUp)
+            case .kafka(let cursor): return cursor.next(whenCaughtUp: caughtUp)
             case .unsupported(let error): return .event(.failure(error))
             }
         }
@@ -63,13 +63,20 @@ public final class LogReader {
         }
     }
 
-    public func next() -> ReplayStep {
+    public func next() -> ReplayStep { next(whenCaughtUp: {}) }
+
+    /// `caughtUp` runs in follow mode each time everything written so far
+    /// has been read and the reader is about to wait for the writer.
+    public func next(whenCaughtUp caughtUp: () -> Void) -> ReplayStep {
         while true {
             if !pending.isEmpty { return .event(pending.removeFirst()) }
             if let limit = options.limit, emitted >= limit { return finish() }
             guard let cursor = current else {
                 guard let path = paths.popFirst() else { return finish() }
                 do throws(LogScanError) {
+                    // Only the last log is followed: the others are read to their ends.
+                    var options = self.options
+                    if !paths.isEmpty { options.follow = nil }
                     current = LogReader.cursor(for: try LogInput.resolve(path, kind: options.kind), options: options)
                 } catch {
                     summary.failures += 1
@@ -77,7 +84,7 @@ public final class LogReader {
                 }
                 continue
             }
-            let step = cursor.next()
+            let step = cursor.next(whenCaughtUp: caughtUp)
             if case .unsupported = cursor {
                 summary.failures += 1
                 current = nil

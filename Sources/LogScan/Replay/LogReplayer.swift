@@ -12,7 +12,7 @@ public struct LogReplayer {
     /// the sink (`failure`, `damage`) and the next input is still replayed.
     public func run<Sink: ReplaySink & ~Copyable>(_ paths: [String], into sink: inout Sink) -> ReplaySummary {
         var summary = ReplaySummary()
-        for path in paths {
+        for (i, path) in paths.enumerated() {
             let input: LogInput
             do {
                 input = try LogInput.resolve(path, kind: options.kind)
@@ -21,7 +21,10 @@ public struct LogReplayer {
                 sink.failure(error)
                 continue
             }
-            if !replay(input, into: &sink, summary: &summary) { break }
+            // Only the last log is followed: the others are read to their ends.
+            var replayer = self
+            if i < paths.count - 1 { replayer.options.follow = nil }
+            if !replayer.replay(input, into: &sink, summary: &summary) { break }
         }
         return summary
     }
@@ -52,7 +55,7 @@ public struct LogReplayer {
                                                              summary: inout ReplaySummary) -> Bool {
         defer { cursor.addStatistics(to: &summary) }
         while true {
-            switch cursor.next() {
+            switch cursor.next(whenCaughtUp: { sink.caughtUp() }) {
             case .record(let record):
                 summary.records += 1
                 if !sink.record(record) || (options.limit.map { summary.records >= $0 } ?? false) {

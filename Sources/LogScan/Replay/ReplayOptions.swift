@@ -10,6 +10,12 @@ public struct ReplayOptions: Sendable {
     /// Stop after this many records.
     public var limit: Int?
     public var recovery: RecoveryMode
+    /// Resume just after the record this token names (from `LogRecord.resumeToken`).
+    public var after: ResumeToken? = nil
+    /// Keep reading as the writer appends, instead of ending at the end of the log.
+    public var follow: FollowOptions? = nil
+    /// Lets another thread end a replay (a followed one above all) promptly.
+    public var stop: ReplayStop? = nil
 
     public init(kind: LogKind = .auto, io: IOOptions = IOOptions(), fromOffset: UInt64? = nil,
                 fromTime: Int64? = nil, limit: Int? = nil, recovery: RecoveryMode = .pointInTime) {

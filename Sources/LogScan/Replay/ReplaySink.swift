@@ -13,6 +13,9 @@ public protocol ReplaySink: ~Copyable {
     mutating func warning(_ message: String)
     /// An input could not be read at all (missing, permission, shrank...).
     mutating func failure(_ error: LogScanError)
+    /// Follow mode: everything written so far has been replayed and the
+    /// replay waits for the writer (a printer flushes here).
+    mutating func caughtUp()
 }
 
 extension ReplaySink where Self: ~Copyable {
@@ -20,6 +23,7 @@ extension ReplaySink where Self: ~Copyable {
     public mutating func damage(_ report: DamageReport) {}
     public mutating func warning(_ message: String) {}
     public mutating func failure(_ error: LogScanError) {}
+    public mutating func caughtUp() {}
 }
 
 /// Counts records; the sink behind `replay --count`.

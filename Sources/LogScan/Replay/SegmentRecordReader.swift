@@ -49,6 +49,27 @@ protocol SegmentRecordReader: AnyObject {
     func unitRecordIndex(containing offset: Int) -> Int
     /// Where record `index` starts in `unitBytes`.
     func unitRecordStart(_ index: Int) -> Int
+
+    // MARK: Resume and follow (docs/SERVICE.md; defaults in ReaderServiceHooks.swift)
+
+    /// The index in `segments` of the segment that holds the record `token`
+    /// names, or nil when none can. Default: the last segment whose base
+    /// offset is at or below the token's offset.
+    static func segmentIndex(resuming token: ResumeToken, in segments: [LogInput.Segment]) -> Int?
+
+    /// Positions the reader just after the record `token` names. Checks that
+    /// the unit the token points at is there and is the one it names; throws
+    /// a `.usage` error (`ResumeToken.refused`) when not. Default: unsupported.
+    func resume(after token: ResumeToken, segment: LogInput.Segment) throws(LogScanError)
+
+    /// Follow mode, at the end of what was readable: `nextRecord()` returned
+    /// nil, or threw a torn-tail damage (`.truncated`/`.zeroTail`) that has
+    /// not been reported. Re-reads the file's size and drops every view and
+    /// cached byte of the old end; returns true when there is more to read.
+    /// After it, `nextRecord()` must retry at the unit where it stopped.
+    /// Default: `source.refreshSize()` + `source.release()`, enough for a
+    /// reader that keeps its position in a field and reads sizes from its source.
+    func refreshForFollow() throws(LogScanError) -> Bool
 }
 
 enum SeekOutcome {

@@ -130,6 +130,40 @@ struct OutputBuffer: ~Copyable {
         count += n
     }
 
+    /// `.a.b.c.d` in lower-case hex (the numbers of a resume token), with
+    /// one capacity check for all four.
+    @inline(__always)
+    mutating func dottedHex(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) {
+        ensure(4 * 17)
+        var n = count
+        OutputBuffer.storeDottedHex(a, storage, &n)
+        OutputBuffer.storeDottedHex(b, storage, &n)
+        OutputBuffer.storeDottedHex(c, storage, &n)
+        OutputBuffer.storeDottedHex(d, storage, &n)
+        count = n
+    }
+
+    /// "000102...ff": two hex digits per byte value, for writing a byte at a time.
+    private static let hexPairs: StaticString = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+
+    @inline(__always)
+    private static func storeDottedHex(_ value: UInt64, _ storage: UnsafeMutablePointer<UInt8>, _ n: inout Int) {
+        storage[n] = UInt8(ascii: ".")
+        let width = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
+        let pairs = hexPairs.utf8Start
+        var v = value
+        var i = width  // write from the last digit back, two at a time
+        while i >= 2 {
+            let pair = Int(v & 0xFF) &* 2
+            storage[n + i - 1] = pairs[pair]
+            storage[n + i] = pairs[pair &+ 1]
+            v >>= 8
+            i -= 2
+        }
+        if i == 1 { storage[n + 1] = pairs[Int(v & 0xF) &* 2 &+ 1] }
+        n += width + 1
+    }
+
     mutating func flush() {
         guard count > 0 else { return }
         writeAll(UnsafeRawPointer(storage), count)

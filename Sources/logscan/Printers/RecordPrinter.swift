@@ -79,7 +79,14 @@ enum RecordEncoding {
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
         if case .kafka(let kafka) = record { KafkaFields.writeJSON(kafka, to: &out) }
-        out.byte(UInt8(ascii: "}"))
+        // Appended after the original fields: an opaque token to hand back
+        // to `--after` (ResumeToken; only [0-9a-z.] so no escaping).
+        let token = record.resumeToken
+        out.ascii(",\"resume\":\"")
+        out.byte(ResumeToken.letter(token.kind))
+        out.byte(ResumeToken.versionDigit)
+        out.dottedHex(token.offset, UInt64(bitPattern: token.unitPosition), UInt64(token.check), token.file)
+        out.ascii("\"}")
     }
 
     /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time), no newline.

@@ -12,6 +12,11 @@ public struct NativeRecord {
     public var key: UnsafeRawBufferPointer?
     /// nil is a missing (null) value.
     public var value: UnsafeRawBufferPointer?
+    /// Position of the record's block header, and that header's checksum:
+    /// with `sequence`, what a resume token needs to find and check the
+    /// record again (see `ResumeToken`).
+    public var blockPosition: Int64 = 0
+    public var blockChecksum: UInt32 = 0
 }
 
 /// Where a record sits inside a decoded block: filled once per block by the

@@ -28,6 +28,8 @@ public final class NativeSegmentReader {
     /// Position and header of the block whose records are being handed out.
     public private(set) var blockPosition: Int64 = 0
     public private(set) var blockHeader: NativeBlockHeader?
+    /// The header checksum of that block (bytes 4..<8 of its header).
+    public private(set) var blockHeaderChecksum: UInt32 = 0
     /// Blocks decoded and records handed out so far.
     public private(set) var blocksDecoded = 0
     public private(set) var bytesDecoded: Int64 = 0
@@ -112,7 +114,8 @@ public final class NativeSegmentReader {
             position: position, sequence: sequence, timestamp: timestamp,
             key: slot.flags & UInt32(NativeFormat.flagKey) != 0 ? UnsafeRawBufferPointer(start: keyStart, count: Int(slot.keyLength)) : nil,
             value: slot.flags & UInt32(NativeFormat.flagValue) != 0
-                ? UnsafeRawBufferPointer(start: keyStart + Int(slot.keyLength), count: Int(slot.valueLength)) : nil)
+                ? UnsafeRawBufferPointer(start: keyStart + Int(slot.keyLength), count: Int(slot.valueLength)) : nil,
+            blockPosition: blockPosition, blockChecksum: blockHeaderChecksum)
     }
 
     /// Records of the current block not yet handed out, ignoring filters.
@@ -229,6 +232,7 @@ public final class NativeSegmentReader {
             try decode(header, payload: view, at: position)
             blockPosition = position
             blockHeader = header
+            blockHeaderChecksum = raw.withUnsafeBytes { $0.baseAddress!.le32(4) }
             blockFirstSequence = header.firstSequence
             rawPayloadPosition = header.codec == .none ? payloadPosition : -1
             nextBlockPosition = end
