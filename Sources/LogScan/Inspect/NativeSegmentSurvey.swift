@@ -152,6 +152,13 @@ struct NativeSegmentIndexer: SegmentIndexer {
         }
         for (i, entry) in entries.enumerated() {
             guard i < expected.count else {
+                // The writer indexes a block once it has written it; after a
+                // crash the block may be torn while its entry survived. An
+                // entry naming exactly where a torn tail starts is that case.
+                if i == entries.count - 1, entry.position == survey.validEnd, let damage = survey.damage,
+                   case .damaged(let reason, _) = damage.kind, reason.isTornTail {
+                    return .ok(entries: entries.count)
+                }
                 return .damaged("entry \(i) (sequence \(entry.firstSequence) at byte \(entry.position)) is past the segment's last valid block")
             }
             let want = expected[i]

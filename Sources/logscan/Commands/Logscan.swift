@@ -15,7 +15,7 @@ struct Logscan: ParsableCommand {
         error; 3 damaged data met.
         """,
         version: "0.1.0",
-        subcommands: [ReplayCommand.self, GrepCommand.self, WriteCommand.self,
+        subcommands: [ReplayCommand.self, GrepCommand.self, VerifyCommand.self, WriteCommand.self,
                       StatCommand.self, IndexCommand.self])
 }
 
