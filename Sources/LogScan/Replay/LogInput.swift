@@ -46,10 +46,22 @@ public struct LogInput: Sendable {
             return LogInput(path: path, isDirectory: false,
                             segments: [Segment(path: "-", kind: kind == .auto ? .native : kind, baseOffset: nil, indexPath: nil)])
         }
-        guard Directory.exists(path) else {
+        guard let fileKind = Directory.fileKind(path) else {
             throw LogScanError(path: path, .system(operation: "open", errno: 2 /* ENOENT */))
         }
-        if Directory.isDirectory(path) {
+        switch fileKind {
+        case .characterDevice, .blockDevice, .socket, .other:
+            // /dev/zero would never end, /dev/sda is not a log: refused
+            // rather than read without a limit.
+            throw LogScanError(path: path, .unsupported("is a device or socket; logscan reads regular files, directories, pipes and standard input"))
+        case .fifo:
+            // Sniffing would open (and close) the pipe under its writer.
+            return LogInput(path: path, isDirectory: false,
+                            segments: [Segment(path: path, kind: kind == .auto ? .native : kind, baseOffset: nil, indexPath: nil)])
+        case .regular, .directory:
+            break
+        }
+        if fileKind == .directory {
             let segments = try LogDetector.segments(inDirectory: path, kind: kind)
             guard !segments.isEmpty else {
                 throw LogScanError(path: path, .usage("no log segments in this directory (looked for \(kind == .auto ? "any known format" : kind.rawValue) segments)"))

@@ -25,7 +25,10 @@ public enum LogDetector {
     public static func segment(file path: String, kind: LogKind) throws(LogScanError) -> LogInput.Segment {
         var resolved = kind
         if kind == .auto {
-            resolved = try sniff(path) ?? byName(path) ?? .native
+            guard let found = try sniff(path) ?? byName(path) ?? (path.hasSuffix("." + NativeFormat.segmentExtension) ? .native : nil) else {
+                throw LogScanError(path: path, .usage("cannot tell which log format this file holds (no native segment magic, no valid Kafka batch at byte 0, not named like a Kafka segment or a WAL beside its database files); name it with --kind"))
+            }
+            resolved = found
         }
         switch resolved {
         case .native, .auto: return NativeLayout.segment(file: path)
