@@ -72,3 +72,80 @@ struct TouchingSink: ReplaySink {
 
 import CLogScanSupport
 func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count() }
+
+/// The same race on a Kafka segment: batches of the clean fixture copied
+/// many times over with their base offsets moved up (the base offset lies
+/// outside the batch CRC), so a multi-megabyte segment of real batches,
+/// LZ4 ones included, is truncated under the scan.
+@Suite(.serialized) struct KafkaTruncationTests {
+    @Test func truncatedKafkaSegmentNeverCrashes() throws {
+        let dir = TemporaryDirectory()
+        let partition = repositoryRoot + "/testdata/kafka/clean/logscan-events-0"
+        var batches: [[UInt8]] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: partition).sorted() where name.hasSuffix(".log") {
+            let bytes = readFile(partition + "/" + name)
+            var at = 0
+            while at + 12 <= bytes.count {
+                let length = bytes[(at + 8)..<(at + 12)].reduce(0) { $0 << 8 | Int($1) }
+                batches.append(Array(bytes[at..<(at + 12 + length)]))
+                at += 12 + length
+            }
+        }
+        #expect(batches.count == 40)
+        // Rebase: each copy continues where the previous one ended.
+        var segment: [UInt8] = []
+        var nextOffset: Int64 = 0
+        while segment.count < 6 << 20 {
+            for batch in batches {
+                var copy = batch
+                let lastDelta = Int64(copy[23...26].reduce(0) { $0 << 8 | Int($1) })
+                for i in 0..<8 { copy[i] = UInt8(truncatingIfNeeded: nextOffset >> (56 - 8 * i)) }
+                nextOffset += lastDelta + 1
+                segment += copy
+            }
+        }
+        let full = dir.file("full/00000000000000000000.log")
+        mkdir(dir.file("full"), 0o755)
+        writeFile(full, segment)
+        let reference = kafkaOffsets(full, ReplayOptions())
+        #expect(reference.failures == 0 && !reference.damaged)
+        #expect(reference.offsets.count > 10_000)
+
+        let faultsBefore = logscan_guard_fault_count_for_tests()
+        var outcomes: [String: Int] = [:]
+        var rng = SplitMix64(seed: 91)
+        for iteration in 0..<40 {
+            let partitionDir = dir.file("p\(iteration)")
+            mkdir(partitionDir, 0o755)
+            let path = partitionDir + "/00000000000000000000.log"
+            writeFile(path, segment)
+            let cut = Int.random(in: 0..<segment.count, using: &rng)
+            let delay = UInt32.random(in: 0..<4000, using: &rng)
+            let truncator = Thread {
+                usleep(delay)
+                truncate(path, off_t(cut))
+            }
+            truncator.start()
+            let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
+            let run = kafkaOffsets(path, ReplayOptions(kind: .kafka, io: io))
+            while !truncator.isFinished { usleep(100) }
+            #expect(run.offsets == Array(reference.offsets.prefix(run.offsets.count)), "a prefix, in order")
+            if run.failures > 0 {
+                outcomes["shrank", default: 0] += 1
+                #expect(run.failureKinds.allSatisfy { if case .shrank = $0 { true } else { false } }, "\(run.failureKinds)")
+            } else {
+                outcomes[run.damaged ? "damaged or torn" : "complete", default: 0] += 1
+            }
+        }
+        #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)")
+        #expect(logscan_guard_fault_count_for_tests() > faultsBefore)
+    }
+
+    private func kafkaOffsets(_ path: String, _ options: ReplayOptions) -> (offsets: [UInt64], failures: Int, failureKinds: [LogScanError.Kind], damaged: Bool) {
+        var sink = TouchingSink()
+        var options = options
+        options.kind = .kafka
+        let summary = LogReplayer(options: options).run([path], into: &sink)
+        return (sink.offsets, summary.failures, sink.failures.map(\.kind), summary.damaged || summary.tornTails > 0)
+    }
+}

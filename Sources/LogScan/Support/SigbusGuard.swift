@@ -26,21 +26,3 @@ func withSigbusGuard<Context: BitwiseCopyable>(_ context: inout Context,
 func guardedContext<T>(_ raw: UnsafeMutableRawPointer?, as: T.Type) -> UnsafeMutablePointer<T> {
     raw.unsafelyUnwrapped.assumingMemoryBound(to: T.self)
 }
-
-/// The first, closure-based form of the guard, still used by the Kafka
-/// reader until it moves to `withSigbusGuard(&context)`. Not safe on a fault:
-/// the skipped frames leave a retain (and exclusivity records) behind, so a
-/// truncation under a Kafka scan can still end the process. To be removed.
-@inline(__always)
-func withSigbusGuardLegacy(_ body: () -> Void) -> UInt? {
-    withoutActuallyEscaping(body) { escapable -> UInt? in
-        var closure = escapable
-        var fault: UInt = 0
-        let faulted = withUnsafeMutablePointer(to: &closure) { pointer -> Int32 in
-            logscan_guarded_call({ context in
-                context!.assumingMemoryBound(to: (() -> Void).self).pointee()
-            }, pointer, &fault)
-        }
-        return faulted == 0 ? nil : fault
-    }
-}

@@ -18,7 +18,6 @@ enum KafkaBatchDefect {
     /// inflated bytes, and the batch's position is reported).
     case walk(KafkaWalkFailure, dataOffset: Int?, size: Int)
     case unknownCodec(UInt8, magic: UInt8, size: Int)
-    case inflate(String, codec: KafkaCodec, size: Int)
     case nullWrapperValue(size: Int)
     case badMessageFields(size: Int)
 
@@ -29,7 +28,7 @@ enum KafkaBatchDefect {
         case .shortTail, .zeroLength, .badLength, .badMagic, .truncated: return nil
         case .badLastOffsetDelta(_, let size), .offsetBackwards(_, _, let size), .badChecksum(_, _, let size, _),
              .badRecordCount(_, _, let size), .walk(_, _, let size), .unknownCodec(_, _, let size),
-             .inflate(_, _, let size), .nullWrapperValue(let size), .badMessageFields(let size):
+             .nullWrapperValue(let size), .badMessageFields(let size):
             return size
         }
     }
@@ -74,8 +73,6 @@ enum KafkaBatchDefect {
             return make(failure.reason, position, Int64(size), failure.detail + " (at \(failure.offset) of the inflated records)")
         case .unknownCodec(let codec, let magic, let size):
             return make(.decompressionFailed, position, Int64(size), "compression codec \(codec) is not one Kafka defines for magic \(magic)")
-        case .inflate(let detail, let codec, let size):
-            return make(.decompressionFailed, position, Int64(size), "\(codec) batch: \(detail)")
         case .nullWrapperValue(let size):
             return make(.badRecord, position, Int64(size), "compressed message without a value")
         case .badMessageFields(let size):

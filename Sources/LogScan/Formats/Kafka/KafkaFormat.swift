@@ -144,7 +144,7 @@ public struct KafkaBatchFlags: Sendable, Equatable {
 }
 
 /// The header of one v2 batch, or of one v0/v1 message, as read at its position.
-public struct KafkaBatchHeader: Sendable, Equatable {
+public struct KafkaBatchHeader: Sendable, Equatable, BitwiseCopyable {
     public var position: Int64
     /// v2: baseOffset. v0/v1: the message's offset field (a wrapper's is that
     /// of its last inner message).

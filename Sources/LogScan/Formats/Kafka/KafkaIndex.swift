@@ -54,36 +54,12 @@ public final class KafkaIndex {
         guard total > 0 else { entryCount = 0; return }
         let view = try source.bytes(at: 0, count: Int(size))
         guard view.count == Int(size) else { throw bad("\(kind.name) shorter than its size") }
-        var count = 0
-        var problem: (index: Int, what: Int, a: Int64, b: Int64)? = nil
-        let fault = withSigbusGuardLegacy {
-            let p = view.baseAddress!
-            var previousOffset: Int64 = -1, previousKey: Int64 = -1
-            while count < total {
-                let e = p + count * entrySize
-                if kind == .offset {
-                    let relative = Int64(Int32(bitPattern: e.be32(0))), position = Int64(Int32(bitPattern: e.be32(4)))
-                    if relative == 0 && position == 0 { return }
-                    if relative < 0 { problem = (count, 0, relative, 0); return }
-                    if relative <= previousOffset { problem = (count, 1, relative, previousOffset); return }
-                    if position <= previousKey { problem = (count, 2, position, previousKey); return }
-                    if position < 0 || position >= logSize { problem = (count, 3, position, logSize); return }
-                    previousOffset = relative
-                    previousKey = position
-                } else {
-                    let timestamp = Int64(bitPattern: e.be64(0)), relative = Int64(Int32(bitPattern: e.be32(8)))
-                    if timestamp == 0 && relative == 0 { return }
-                    if relative < 0 { problem = (count, 0, relative, 0); return }
-                    if relative < previousOffset { problem = (count, 4, relative, previousOffset); return }
-                    if count > 0 && timestamp <= previousKey { problem = (count, 5, timestamp, previousKey); return }
-                    previousOffset = relative
-                    previousKey = timestamp
-                }
-                count += 1
-            }
-        }
+        var check = IndexEntryCheck(entries: view.baseAddress!, total: total, entrySize: entrySize,
+                                    isOffsetIndex: kind == .offset, logSize: logSize)
+        let fault = withSigbusGuard(&check) { raw in guardedContext(raw, as: IndexEntryCheck.self).pointee.run() }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: 0) }
-        if let problem {
+        let count = check.count
+        if let problem = check.problem {
             let at = Int64(problem.index * entrySize)
             let entry = "entry \(problem.index)"
             switch problem.what {
@@ -107,16 +83,16 @@ public final class KafkaIndex {
         guard view.count == entrySize else {
             throw LogScanError(path: path, position: Int64(i * entrySize), .damaged(.badIndex, detail: "index shrank"))
         }
-        var result: (Int64, Int64) = (0, 0)
-        let kind = kind, base = baseOffset
-        let fault = withSigbusGuardLegacy {
-            let e = view.baseAddress!
-            result = kind == .offset
+        var read = EntryRead(entry: view.baseAddress!, isOffsetIndex: kind == .offset, base: baseOffset)
+        let fault = withSigbusGuard(&read) { raw in
+            let c = guardedContext(raw, as: EntryRead.self)
+            let e = c.pointee.entry, base = c.pointee.base
+            c.pointee.result = c.pointee.isOffsetIndex
                 ? (base &+ Int64(Int32(bitPattern: e.be32(0))), Int64(Int32(bitPattern: e.be32(4))))
                 : (Int64(bitPattern: e.be64(0)), base &+ Int64(Int32(bitPattern: e.be32(8))))
         }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: Int64(i * entrySize)) }
-        return result
+        return read.result
     }
 
     /// The last entry whose key (offset, or timestamp) is at most `key`:
@@ -137,4 +113,52 @@ public final class KafkaIndex {
         for i in 0..<entryCount { entries.append(try entry(i)) }
         return entries
     }
+}
+
+/// Counts an index's entries up to its zero-filled tail, checking each
+/// against the rules the broker applies at start-up; run under the SIGBUS
+/// guard, so it holds no references. `problem.what` names the broken rule
+/// (the messages are made outside).
+private struct IndexEntryCheck {
+    let entries: UnsafeRawPointer
+    let total: Int
+    let entrySize: Int
+    let isOffsetIndex: Bool
+    let logSize: Int64
+    var count = 0
+    var problem: (index: Int, what: Int, a: Int64, b: Int64)? = nil
+
+    mutating func run() {
+        var previousOffset: Int64 = -1, previousKey: Int64 = -1
+        while count < total {
+            let e = entries + count * entrySize
+            if isOffsetIndex {
+                let relative = Int64(Int32(bitPattern: e.be32(0))), position = Int64(Int32(bitPattern: e.be32(4)))
+                if relative == 0 && position == 0 { return }
+                if relative < 0 { problem = (count, 0, relative, 0); return }
+                if relative <= previousOffset { problem = (count, 1, relative, previousOffset); return }
+                if position <= previousKey { problem = (count, 2, position, previousKey); return }
+                if position < 0 || position >= logSize { problem = (count, 3, position, logSize); return }
+                previousOffset = relative
+                previousKey = position
+            } else {
+                let timestamp = Int64(bitPattern: e.be64(0)), relative = Int64(Int32(bitPattern: e.be32(8)))
+                if timestamp == 0 && relative == 0 { return }
+                if relative < 0 { problem = (count, 0, relative, 0); return }
+                if relative < previousOffset { problem = (count, 4, relative, previousOffset); return }
+                if count > 0 && timestamp <= previousKey { problem = (count, 5, timestamp, previousKey); return }
+                previousOffset = relative
+                previousKey = timestamp
+            }
+            count += 1
+        }
+    }
+}
+
+/// One entry's two fields, read under the SIGBUS guard.
+private struct EntryRead {
+    let entry: UnsafeRawPointer
+    let isOffsetIndex: Bool
+    let base: Int64
+    var result: (Int64, Int64) = (0, 0)
 }

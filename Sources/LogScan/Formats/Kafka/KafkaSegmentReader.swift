@@ -211,8 +211,13 @@ public final class KafkaSegmentReader {
                 expectedMinimum: expectedMinimumOffset, lastOffset: lastOffsetRead)
             let base = view.baseAddress! + offset
             let atEOF = viewAtEOF
-            let fault = withSigbusGuardLegacy { walk.run(base, remaining, atEOF: atEOF) }
+            var call = KafkaChunkWalk.Call(walk: walk, base: base, count: remaining, atEOF: atEOF)
+            let fault = withSigbusGuard(&call) { raw in
+                let c = guardedContext(raw, as: KafkaChunkWalk.Call.self)
+                c.pointee.walk.run(c.pointee.base, c.pointee.count, atEOF: c.pointee.atEOF)
+            }
             if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
+            walk = call.walk
 
             nextBatchPosition = position + Int64(walk.consumed)
             expectedMinimumOffset = walk.expectedMinimum
@@ -270,17 +275,16 @@ public final class KafkaSegmentReader {
         if entry == nil { dropView() }
         let headView: UnsafeRawBufferPointer
         if let entry { headView = entry } else { headView = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize) }
-        var header = KafkaBatchHeader.placeholder
         let headBytes = headView.count
-        var readable = false
-        let fault = withSigbusGuardLegacy {
-            let p = headView.baseAddress!
+        var read = HeaderRead(bytes: headView, position: position)
+        let fault = withSigbusGuard(&read) { raw in
+            let c = guardedContext(raw, as: HeaderRead.self)
+            let p = c.pointee.bytes.baseAddress!, headBytes = c.pointee.bytes.count
             guard headBytes >= KafkaFormat.headerUpToMagic, headBytes >= KafkaBatchHeader.headerSize(magic: min(p.byte(16), 2)) else { return }
-            header = KafkaBatchHeader.read(p, at: position)
-            readable = true
+            c.pointee.header = KafkaBatchHeader.read(p, at: c.pointee.position)
         }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        guard readable else { throw error(for: .shortTail(have: headBytes), at: position) }
+        guard let header = read.header else { throw error(for: .shortTail(have: headBytes), at: position) }
         let size = header.size
         let magic = header.magic
 
@@ -349,40 +353,22 @@ public final class KafkaSegmentReader {
                 throw error(for: .badRecordCount(header.recordCount, dataBytes: dataBytes, size: size), at: position)
             }
             growSlots(count)
-            let slots = slotTable.typed(KafkaRecordSlot.self)
-            var defect: KafkaBatchDefect? = nil
-            let fault = withSigbusGuardLegacy {
-                let p = view.baseAddress!
-                let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: p + 21, count: size - 21))
-                guard computed == header.crc else {
-                    defect = .badChecksum(stored: header.crc, computed: computed, size: size, magic: 2)
-                    return
-                }
-                if let failure = KafkaRecordWalk.walkV2(p + KafkaFormat.v2HeaderSize, count: dataBytes, records: count,
-                                                        control: control, into: slots) {
-                    defect = .walk(failure, dataOffset: KafkaFormat.v2HeaderSize, size: size)
-                }
-            }
+            var check = V2BodyCheck(batch: view.baseAddress!, size: size, crc: header.crc, dataBytes: dataBytes, records: count,
+                                    control: control, slots: slotTable.typed(KafkaRecordSlot.self), stage: nil)
+            let fault = withSigbusGuard(&check) { raw in guardedContext(raw, as: V2BodyCheck.self).pointee.run() }
             if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-            if let defect { throw error(for: defect, at: position) }
+            if let defect = check.defect { throw error(for: defect, at: position) }
             return decoded
         }
 
         // Compressed: check and copy under the guard, inflate outside it.
         staging.reserve(dataBytes)
         let stage = staging.pointer
-        var defect: KafkaBatchDefect? = nil
-        let fault = withSigbusGuardLegacy {
-            let p = view.baseAddress!
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: p + 21, count: size - 21))
-            guard computed == header.crc else {
-                defect = .badChecksum(stored: header.crc, computed: computed, size: size, magic: 2)
-                return
-            }
-            stage.copyMemory(from: p + KafkaFormat.v2HeaderSize, byteCount: dataBytes)
-        }
+        var check = V2BodyCheck(batch: view.baseAddress!, size: size, crc: header.crc, dataBytes: dataBytes, records: count,
+                                control: control, slots: nil, stage: stage)
+        let fault = withSigbusGuard(&check) { raw in guardedContext(raw, as: V2BodyCheck.self).pointee.run() }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        if let defect { throw error(for: defect, at: position) }
+        if let defect = check.defect { throw error(for: defect, at: position) }
         guard count >= 0 else { throw error(for: .badRecordCount(header.recordCount, dataBytes: dataBytes, size: size), at: position) }
         // Like Kafka's reader, a batch that counts no records is not inflated.
         if count == 0 { return decoded }
@@ -392,7 +378,7 @@ public final class KafkaSegmentReader {
             inflatedBytes = try decompressor.inflate(codec, UnsafeRawBufferPointer(start: stage, count: dataBytes),
                                                      bound: KafkaFormat.inflationBound(recordCount: count))
         } catch {
-            throw self.error(for: .inflate(error.detail, codec: codec, size: size), at: position)
+            throw inflateError(error, codec: codec, size: size, at: position)
         }
         guard count <= inflatedBytes / KafkaFormat.minRecordBytes else {
             throw error(for: .badRecordCount(header.recordCount, dataBytes: inflatedBytes, size: size), at: position)
@@ -416,30 +402,15 @@ public final class KafkaSegmentReader {
             position: position, baseOffset: 0, lastOffset: header.baseOffset, firstTimestamp: 0,
             maxTimestamp: header.maxTimestamp, data: view.baseAddress!, dataPosition: -1,
             firstSlot: 0, recordCount: 1, flags: header.flags)
-        var defect: KafkaBatchDefect? = nil
-        var fields: (keyOffset: Int, keyLength: Int32, valueOffset: Int, valueLength: Int32)? = nil
         if codec != .none { staging.reserve(size) }
-        let stage = staging.pointer
-        let compressed = codec != .none
-        let fault = withSigbusGuardLegacy {
-            let p = view.baseAddress!
-            let computed = KafkaChecksums.crc32(p + 16, size - 16)
-            guard computed == header.crc else {
-                defect = .badChecksum(stored: header.crc, computed: computed, size: size, magic: magic)
-                return
-            }
-            fields = KafkaRecordWalk.legacyFields(p, size: size, magic: magic)
-            guard let f = fields else { defect = .badMessageFields(size: size); return }
-            if compressed {
-                guard f.valueLength >= 0 else { defect = .nullWrapperValue(size: size); return }
-                stage.copyMemory(from: p + f.valueOffset, byteCount: Int(f.valueLength))
-            }
-        }
+        var check = LegacyCheck(message: view.baseAddress!, size: size, crc: header.crc, magic: magic,
+                                stage: codec != .none ? staging.pointer : nil)
+        let fault = withSigbusGuard(&check) { raw in guardedContext(raw, as: LegacyCheck.self).pointee.run() }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        if let defect { throw error(for: defect, at: position) }
-        let f = fields!
+        if let defect = check.defect { throw error(for: defect, at: position) }
+        let f = check.fields!
 
-        if !compressed {
+        if codec == .none {
             slotTable.typed(KafkaRecordSlot.self)[0] = KafkaRecordSlot(
                 start: 0, keyOffset: UInt32(f.keyOffset), keyLength: f.keyLength, valueOffset: UInt32(f.valueOffset),
                 valueLength: f.valueLength, headersOffset: 0, headerCount: 0, offsetDelta: header.baseOffset,
@@ -448,10 +419,10 @@ public final class KafkaSegmentReader {
         }
         let inflatedBytes: Int
         do throws(KafkaInflateFailure) {
-            inflatedBytes = try decompressor.inflate(codec, UnsafeRawBufferPointer(start: stage, count: Int(f.valueLength)),
+            inflatedBytes = try decompressor.inflate(codec, UnsafeRawBufferPointer(start: staging.pointer, count: Int(f.valueLength)),
                                                      bound: KafkaFormat.maxInflatedBatchBytes, legacyLZ4: magic == 0)
         } catch {
-            throw self.error(for: .inflate(error.detail, codec: codec, size: size), at: position)
+            throw inflateError(error, codec: codec, size: size, at: position)
         }
         let capacity = inflatedBytes / (KafkaFormat.logOverhead + KafkaBatchHeader.minimumLength(magic: magic)) + 1
         growSlots(capacity)
@@ -483,6 +454,16 @@ public final class KafkaSegmentReader {
             break
         }
         return defect.error(path: path, at: position, fileSize: source.size)
+    }
+
+    /// A compressed entry whose framing and CRC held but whose data did not
+    /// inflate. (Not a `KafkaBatchDefect`: those are plain values, made
+    /// under the SIGBUS guard; this one carries the decoder's message.)
+    private func inflateError(_ failure: KafkaInflateFailure, codec: KafkaCodec, size: Int, at position: Int64) -> LogScanError {
+        damagedEntry = (position, position + Int64(size))
+        var error = LogScanError(path: path, position: position, .damaged(.decompressionFailed, detail: "\(codec) batch: \(failure.detail)"))
+        error.length = Int64(size)
+        return error
     }
 
     /// After damage at `position`: continues at the next entry that is
@@ -517,31 +498,33 @@ public final class KafkaSegmentReader {
         guard position >= 0 else { return nil }
         dropView()
         let head = try source.bytes(at: position, count: KafkaFormat.v2HeaderSize)
-        var header: KafkaBatchHeader? = nil
-        let headBytes = head.count
-        var fault = withSigbusGuardLegacy {
+        var read = HeaderRead(bytes: head, position: position)
+        var fault = withSigbusGuard(&read) { raw in
+            let c = guardedContext(raw, as: HeaderRead.self)
+            let headBytes = c.pointee.bytes.count
             guard headBytes >= KafkaFormat.headerUpToMagic else { return }
-            let p = head.baseAddress!
+            let p = c.pointee.bytes.baseAddress!
             let magic = p.byte(16)
             let length = Int(Int32(bitPattern: p.be32(8)))
             guard magic <= 2, length >= KafkaBatchHeader.minimumLength(magic: magic), length <= KafkaFormat.maxBatchBytes,
                   headBytes >= KafkaBatchHeader.headerSize(magic: magic) else { return }
-            header = KafkaBatchHeader.read(p, at: position)
+            c.pointee.header = KafkaBatchHeader.read(p, at: c.pointee.position)
         }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        guard let found = header, found.size <= maxSize else { return nil }
+        guard let found = read.header, found.size <= maxSize else { return nil }
         if let fileSize = source.size, position + Int64(found.size) > fileSize { return nil }
         let view = try source.bytes(at: position, count: found.size)
         guard view.count == found.size else { return nil }
-        var valid = false
-        fault = withSigbusGuardLegacy {
-            let p = view.baseAddress!
-            valid = found.magic >= 2
-                ? CRC32C.checksum(UnsafeRawBufferPointer(start: p + 21, count: found.size - 21)) == found.crc
-                : KafkaChecksums.crc32(p + 16, found.size - 16) == found.crc
+        var check = EntryChecksum(entry: view.baseAddress!, size: found.size, crc: found.crc, magic: found.magic)
+        fault = withSigbusGuard(&check) { raw in
+            let c = guardedContext(raw, as: EntryChecksum.self)
+            let p = c.pointee.entry, size = c.pointee.size
+            c.pointee.valid = c.pointee.magic >= 2
+                ? CRC32C.checksum(UnsafeRawBufferPointer(start: p + 21, count: size - 21)) == c.pointee.crc
+                : KafkaChecksums.crc32(p + 16, size - 16) == c.pointee.crc
         }
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
-        return valid ? found : nil
+        return check.valid ? found : nil
     }
 }
 
@@ -558,26 +541,11 @@ enum KafkaEntryScanner {
             let fileSize = source.size ?? Int64.max
             let limit = view.count - KafkaFormat.headerUpToMagic
             let viewPosition = position
-            var candidate = -1
             // Cheap checks first (magic, a length that fits); the CRC decides.
-            let fault = withSigbusGuardLegacy {
-                let p = view.baseAddress!
-                var i = 0
-                while i <= limit {
-                    let magic = p.byte(i + 16)
-                    if magic <= 2 {
-                        let length = Int64(Int32(bitPattern: p.be32(i + 8)))
-                        if length >= Int64(KafkaBatchHeader.minimumLength(magic: magic)),
-                           length <= Int64(KafkaFormat.maxBatchBytes),
-                           viewPosition + Int64(i) + 12 + length <= fileSize {
-                            candidate = i
-                            return
-                        }
-                    }
-                    i += 1
-                }
-            }
+            var scan = CandidateScan(bytes: view.baseAddress!, limit: limit, viewPosition: viewPosition, fileSize: fileSize)
+            let fault = withSigbusGuard(&scan) { raw in guardedContext(raw, as: CandidateScan.self).pointee.run() }
             if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
+            let candidate = scan.candidate
             guard candidate >= 0 else {
                 position += Int64(limit + 1)
                 continue
@@ -594,6 +562,14 @@ enum KafkaEntryScanner {
 /// single path, the tables are full, or a batch is damaged. Runs inside the
 /// SIGBUS guard: it writes only through the table pointers and to itself.
 struct KafkaChunkWalk {
+    /// One guarded run: the walk and its arguments, as one plain value.
+    struct Call {
+        var walk: KafkaChunkWalk
+        let base: UnsafeRawPointer
+        let count: Int
+        let atEOF: Bool
+    }
+
     enum Outcome {
         /// The view holds no further whole batch: read on from `consumed`.
         case more
@@ -706,6 +682,110 @@ struct KafkaChunkWalk {
             expectedMinimum = last &+ 1
             lastOffset = last
             consumed += size
+        }
+    }
+}
+
+// MARK: Guarded steps
+//
+// What the reader does to mapped bytes that can vanish under it, each as a
+// plain value run by `withSigbusGuard` (Support/SigbusGuard.swift): on a
+// fault the body's frames are skipped, so a body holds no references and
+// writes only into its own context and into memory the reader owns.
+
+/// Reads a batch header, when the bytes hold one.
+private struct HeaderRead {
+    let bytes: UnsafeRawBufferPointer
+    let position: Int64
+    var header: KafkaBatchHeader? = nil
+}
+
+/// A v2 batch's CRC, then either the walk over its uncompressed records
+/// (into `slots`) or a copy of its compressed data (into `stage`).
+private struct V2BodyCheck {
+    let batch: UnsafeRawPointer
+    let size: Int
+    let crc: UInt32
+    let dataBytes: Int
+    let records: Int
+    let control: Bool
+    let slots: UnsafeMutablePointer<KafkaRecordSlot>?
+    let stage: UnsafeMutableRawPointer?
+    var defect: KafkaBatchDefect? = nil
+
+    mutating func run() {
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(start: batch + 21, count: size - 21))
+        guard computed == crc else {
+            defect = .badChecksum(stored: crc, computed: computed, size: size, magic: 2)
+            return
+        }
+        if let stage {
+            stage.copyMemory(from: batch + KafkaFormat.v2HeaderSize, byteCount: dataBytes)
+        } else if let failure = KafkaRecordWalk.walkV2(batch + KafkaFormat.v2HeaderSize, count: dataBytes, records: records,
+                                                        control: control, into: slots!) {
+            defect = .walk(failure, dataOffset: KafkaFormat.v2HeaderSize, size: size)
+        }
+    }
+}
+
+/// A v0/v1 message's CRC and fields; a compressed wrapper's value is copied
+/// into `stage`.
+private struct LegacyCheck {
+    let message: UnsafeRawPointer
+    let size: Int
+    let crc: UInt32
+    let magic: UInt8
+    let stage: UnsafeMutableRawPointer?
+    var fields: (keyOffset: Int, keyLength: Int32, valueOffset: Int, valueLength: Int32)? = nil
+    var defect: KafkaBatchDefect? = nil
+
+    mutating func run() {
+        let computed = KafkaChecksums.crc32(message + 16, size - 16)
+        guard computed == crc else {
+            defect = .badChecksum(stored: crc, computed: computed, size: size, magic: magic)
+            return
+        }
+        fields = KafkaRecordWalk.legacyFields(message, size: size, magic: magic)
+        guard let f = fields else { defect = .badMessageFields(size: size); return }
+        if let stage {
+            guard f.valueLength >= 0 else { defect = .nullWrapperValue(size: size); return }
+            stage.copyMemory(from: message + f.valueOffset, byteCount: Int(f.valueLength))
+        }
+    }
+}
+
+/// Whether a whole entry's CRC holds.
+private struct EntryChecksum {
+    let entry: UnsafeRawPointer
+    let size: Int
+    let crc: UInt32
+    let magic: UInt8
+    var valid = false
+}
+
+/// The first place in a view where an entry could start: a known magic and
+/// a length that fits in the file.
+private struct CandidateScan {
+    let bytes: UnsafeRawPointer
+    let limit: Int
+    let viewPosition: Int64
+    let fileSize: Int64
+    var candidate = -1
+
+    mutating func run() {
+        var i = 0
+        while i <= limit {
+            let magic = bytes.byte(i + 16)
+            if magic <= 2 {
+                let length = Int64(Int32(bitPattern: bytes.be32(i + 8)))
+                if length >= Int64(KafkaBatchHeader.minimumLength(magic: magic)),
+                   length <= Int64(KafkaFormat.maxBatchBytes),
+                   viewPosition + Int64(i) + 12 + length <= fileSize {
+                    candidate = i
+                    return
+                }
+            }
+            i += 1
         }
     }
 }
