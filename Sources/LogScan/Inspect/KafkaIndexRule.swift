@@ -1,10 +1,8 @@
 /// The Kafka broker's rule for a segment's `.index` and `.timeindex`
 /// entries (LogSegment.append and LogSegment.recover; see
 /// /work/shared/corpus/KAFKA_LAYOUT.md), as a pure function of the segment's
-/// batches. `logscan index` checks and rebuilds Kafka indexes with it once
-/// the Kafka reader supplies the batches (position, size, last offset, max
-/// timestamp): that walk, and writing the big-endian entries, is all that is
-/// left to plug in.
+/// batches. `logscan index` and `stat` check and rebuild Kafka indexes with
+/// it (KafkaSegmentSurvey.swift supplies the batches).
 public enum KafkaIndexRule {
     public struct Batch: Sendable, Equatable {
         public var position: Int64

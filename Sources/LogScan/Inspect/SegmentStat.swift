@@ -66,7 +66,9 @@ public enum LogInspector {
         switch segment.kind {
         case .native, .auto:
             stat = try NativeSegmentSurvey(segment: segment).stat()
-        case .leveldb, .rocksdb, .kafka:
+        case .kafka:
+            stat = try KafkaSegmentSurvey(segment: segment).stat()
+        case .leveldb, .rocksdb:
             throw LogScanError(path: segment.path, .unsupported("stat of \(segment.kind.rawValue) segments needs the \(segment.kind.rawValue) reader (not on this branch yet)"))
         }
         if measureResidency { stat.residency = PageCacheResidency.fraction(ofFile: segment.path) }
@@ -87,9 +89,7 @@ public enum LogInspector {
     static func indexer(for segment: LogInput.Segment) throws(LogScanError) -> any SegmentIndexer {
         switch segment.kind {
         case .native, .auto: return try NativeSegmentIndexer(segment: segment)
-        case .kafka:
-            // KafkaIndexRule has the broker's rule; it needs the Kafka reader's batch walk.
-            throw LogScanError(path: segment.path, .unsupported("Kafka index check and rebuild need the Kafka reader (KafkaIndexRule is ready for it)"))
+        case .kafka: return try KafkaSegmentIndexer(segment: segment)
         case .leveldb, .rocksdb:
             throw LogScanError(path: segment.path, .unsupported("write-ahead logs have no index files"))
         }

@@ -9,13 +9,17 @@ struct IndexCommand: ParsableCommand {
         PATH is a segment file or a log directory. Each segment's index is compared with the \
         entries its writer would have made for the segment's valid blocks: ok, incomplete (a \
         correct prefix: a writer died or is still writing; readers scan past it), missing, or \
-        damaged (a wrong entry or header). Native segments now; Kafka (.index/.timeindex, an \
-        entry about every 4096 bytes by the broker's rule) comes with the Kafka reader.
+        damaged (a wrong entry or header). Native segments: the .idx, one entry per block. Kafka \
+        segments: the .index and .timeindex by the broker's rule (an entry when more than 4096 \
+        bytes, index.interval.bytes, were appended since the last one; the time index closed \
+        with the segment's largest timestamp once the segment was rolled). A time index entry \
+        may name any offset of the right batch: brokers differ there.
 
         --check (the default) only reads: it never modifies anything.
         --rebuild writes every index that is not ok anew: to a temporary file beside the old one, \
         synced, then renamed over it, so a reader sees the old index or the new one, never a mix. \
-        It refuses while a writer has the log open.
+        For native logs it refuses while a writer has the log open. For Kafka, stop the broker \
+        first: it keeps the active segment's indexes mapped.
 
         Exit status: 0 every index ok (or rebuilt), 2 usage or I/O error, 3 an index is not ok \
         (with --check).

@@ -68,7 +68,7 @@ struct StatCommand: ParsableCommand {
         out.string(s.path + "\n")
         out.string("  format       \(s.kind.rawValue)\n")
         out.string("  size         \(s.sizeBytes) bytes (\(Human.bytes(Double(s.sizeBytes))))\n")
-        out.string("  records      \(s.records) in \(s.units) block\(s.units == 1 ? "" : "s")\n")
+        out.string("  records      \(s.records) in \(s.units) \(unitName(s.kind, s.units))\n")
         out.string("  offsets      " + (s.firstOffset.map { "\($0) .. \(s.lastOffset!)" } ?? "-") + "\n")
         out.ascii("  timestamps   ")
         if let t = s.firstTimestamp { TimeFormat.writeISO8601(t, to: &out) } else { out.ascii("-") }
@@ -79,6 +79,16 @@ struct StatCommand: ParsableCommand {
         out.string("  index        \(s.index)\n")
         out.string("  cached       " + (s.residency.map { Human.fixed($0 * 100, 1) + "%" } ?? "-") + "\n")
         if let damage = s.damage { out.string("  damage       valid up to byte \(s.validEnd): \(damage)\n") }
+    }
+
+    /// What a format's units are called.
+    static func unitName(_ kind: LogKind, _ count: Int) -> String {
+        let one = count == 1
+        switch kind {
+        case .native, .auto: return one ? "block" : "blocks"
+        case .kafka: return one ? "batch" : "batches"
+        case .leveldb, .rocksdb: return one ? "write batch" : "write batches"
+        }
     }
 
     static func json(_ s: SegmentStat, to out: inout OutputBuffer) {
