@@ -310,3 +310,53 @@ extension FollowTests {
         #expect(count == 50, "both logs read before the follow waits")
     }
 }
+
+extension FollowTests {
+    /// A Kafka partition written while it is followed: the clean fixture's
+    /// batches appended in pieces (a batch is often half-written when the
+    /// follower looks), segments rolled as the broker rolls them (the next
+    /// .log appears once the previous one is complete). Every record of the
+    /// reference comes out, once, in order, with the right value.
+    @Test(arguments: [IOOptions.Mode.mmap, IOOptions.Mode.pread])
+    func kafkaPartitionWrittenWhileFollowed(mode: IOOptions.Mode) throws {
+        let dir = TemporaryDirectory()
+        let source = KafkaFixtures.clean
+        let segments = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".log") }.sorted()
+        let partition = dir.file("logscan-events-0")
+        mkdir(partition, 0o755)
+        // The first segment starts empty, with its (empty) index files.
+        let first = segments[0].dropLast(4)
+        writeFile(partition + "/\(first).log", [])
+        writeFile(partition + "/\(first).index", [])
+        writeFile(partition + "/\(first).timeindex", [])
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var rng = SplitMix64(seed: 17)
+            for name in segments {
+                let bytes = readFile(source + "/" + name)
+                let path = partition + "/" + name
+                if !FileManager.default.fileExists(atPath: path) { writeFile(path, []) }
+                let fd = open(path, O_WRONLY | O_APPEND)
+                var at = 0
+                while at < bytes.count {
+                    let piece = min(bytes.count - at, Int.random(in: 1...3000, using: &rng))
+                    _ = bytes[at..<(at + piece)].withUnsafeBytes { write(fd, $0.baseAddress, piece) }
+                    at += piece
+                    usleep(UInt32.random(in: 0..<2000, using: &rng))
+                }
+                close(fd)
+            }
+            done.signal()
+        }
+        thread.start()
+        var options = ReplayOptions(kind: .kafka, io: IOOptions(mode: mode))
+        options.follow = FollowOptions(partialTailTimeoutMillis: 20_000, pollIntervalMillis: 5, useInotify: false)
+        let reference = KafkaFixtures.partitionRecords(KafkaFixtures.root + "/reference").map(\.record)
+        let (records, events, summary) = follow(partition, expected: reference.count, options: options)
+        done.wait()
+        #expect(records.map { Int64($0.offset) } == reference.map(\.offset))
+        #expect(records.map { $0.value } == reference.map { $0.value })
+        #expect(damageReports(events).isEmpty, "\(events)")
+        #expect(summary.failures == 0)
+    }
+}

@@ -136,3 +136,17 @@ extension KafkaSegmentReader {
         minimumOffset = Int64(clamping: token.offset) &+ 1
     }
 }
+
+// MARK: Follow
+
+extension KafkaSegmentReader {
+    /// The default hook, and the chunk view dropped first: it points into
+    /// windows that `release()` unmaps.
+    func refreshForFollow() throws(LogScanError) -> Bool {
+        dropView()
+        let before = source.size
+        guard let now = try source.refreshSize() else { return false }
+        source.release()
+        return now != before
+    }
+}

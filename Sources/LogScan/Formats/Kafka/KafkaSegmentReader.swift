@@ -258,7 +258,7 @@ public final class KafkaSegmentReader {
     }
 
     /// Before any other use of the source: its next bytes() call ends the view.
-    private func dropView() {
+    func dropView() {
         view = UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
