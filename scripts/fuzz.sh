@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(native-segment native-index lz4-block search)
+all=(native-segment native-index lz4-block search kafka-segment kafka-index kafka-codecs)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 scratch=.build-fuzz
@@ -32,6 +32,17 @@ seed() {  # seed corpus for a target: what testdata holds of its kind
   case "$target" in
     native-segment|lz4-block) find testdata/native -name '*.seg' -size -256k -exec cp {} "$dir"/ \; ;;
     native-index) find testdata/native -name '*.idx' -exec cp {} "$dir"/ \; ;;
+    kafka-segment)
+      find testdata/kafka -name '*.log' -size -256k | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
+    kafka-index)  # first byte: 0 offset index, 1 time index; then an 8-byte probe
+      for f in testdata/kafka/clean/*/*.index testdata/kafka/live/*/*.index; do
+        { printf '\000\020\000\000\000\000\000\000\000'; cat "$f"; } > "$dir/$(echo "$f" | tr / _)"
+      done
+      for f in testdata/kafka/clean/*/*.timeindex testdata/kafka/live/*/*.timeindex; do
+        { printf '\001\000\000\000\000\000\000\000\000'; cat "$f"; } > "$dir/$(echo "$f" | tr / _)"
+      done ;;
+    kafka-codecs)  # the compressed record data of the fixtures' batches, one file per batch
+      python3 scripts/kafka_codec_seeds.py "$dir" ;;
     search)
       for f in testdata/native/sample/*.seg; do
         { printf 'qu[a-z]+k\n'; cat "$f"; } > "$dir/$(basename "$f").regex"

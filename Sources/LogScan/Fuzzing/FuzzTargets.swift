@@ -67,6 +67,48 @@ public enum FuzzTargets {
         blackHole(UInt64(matches))
     }
 
+    /// A Kafka segment: every batch (v0/v1/v2, every codec) decoded, every
+    /// record and header handed out, damage skipped over by resynchronization.
+    public static func kafkaSegment(_ data: UnsafeRawBufferPointer) {
+        let reader = KafkaSegmentReader(source: ByteSource(memory: data, name: "fuzz.log"), baseOffset: 0)
+        var sink: UInt64 = 0
+        var steps = 0
+        while steps < 1 << 16 {
+            steps += 1
+            do throws(LogScanError) {
+                guard let record = try reader.next() else { return }
+                sink &+= UInt64(bitPattern: record.offset) &+ UInt64(record.key?.count ?? 0) &+ UInt64(record.value?.last ?? 0)
+                for header in record.headers { sink &+= UInt64(header.key.count) &+ UInt64(header.value?.count ?? 0) }
+            } catch {
+                guard let position = error.position, (try? reader.resynchronize(after: position)) ?? nil != nil else { return }
+            }
+        }
+        blackHole(sink)
+    }
+
+    /// Kafka `.index` and `.timeindex` files: the start-up checks, and
+    /// lookups through both. The first byte picks the kind.
+    public static func kafkaIndex(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 9 else { return }
+        let kind: KafkaIndex.Kind = data[0] & 1 == 0 ? .offset : .time
+        let probe = Int64(bitPattern: data.baseAddress!.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        let body = UnsafeRawBufferPointer(rebasing: data[9...])
+        guard let index = try? KafkaIndex(source: ByteSource(memory: body, name: "fuzz.index"), kind: kind,
+                                          baseOffset: 1000, logSize: 1 << 20) else { return }
+        _ = try? index.floor(probe)
+        _ = try? index.allEntries()
+    }
+
+    /// Kafka's codecs on arbitrary input (the first byte picks gzip, snappy,
+    /// LZ4 frame, legacy LZ4 frame or zstd), under the bound a batch gets.
+    public static func kafkaCodecs(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 1 else { return }
+        let codecs: [(KafkaCodec, Bool)] = [(.gzip, false), (.snappy, false), (.lz4, false), (.lz4, true), (.zstd, false)]
+        let (codec, legacy) = codecs[Int(data[0]) % codecs.count]
+        let decompressor = KafkaDecompressor()
+        _ = try? decompressor.inflate(codec, UnsafeRawBufferPointer(rebasing: data[1...]), bound: 1 << 20, legacyLZ4: legacy)
+    }
+
     @inline(never)
     static func blackHole(_ value: UInt64) {
         if value == 0x5EED_F00D_DEAD_BEEF { print("") }

@@ -35,12 +35,18 @@ public final class KafkaIndex {
     private let source: ByteSource
 
     /// Opens and checks the index. `logSize` bounds the offset index's positions.
-    public init(path: String, kind: Kind, baseOffset: Int64, logSize: Int64, io: IOOptions = IOOptions()) throws(LogScanError) {
+    public convenience init(path: String, kind: Kind, baseOffset: Int64, logSize: Int64, io: IOOptions = IOOptions()) throws(LogScanError) {
+        let file = try OpenFile(path: path)
+        try self.init(source: ByteSource(file: file, options: io, purpose: .lookup), kind: kind, baseOffset: baseOffset, logSize: logSize)
+    }
+
+    /// Checks the index held by `source` (a file, or memory for the fuzzer).
+    public init(source: ByteSource, kind: Kind, baseOffset: Int64, logSize: Int64) throws(LogScanError) {
+        let path = source.path
+        self.source = source
         self.path = path
         self.kind = kind
         self.baseOffset = baseOffset
-        let file = try OpenFile(path: path)
-        source = try ByteSource(file: file, options: io, purpose: .lookup)
         source.sequential = false
         let size = source.size ?? 0
         let entrySize = kind.entrySize
