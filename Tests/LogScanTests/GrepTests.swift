@@ -116,6 +116,9 @@ import Testing
         #expect(try runLogscan(["grep", "-q", "-F", "no such text", "testdata/native/sample"], cwd: root).status == 1)
         let max = try runLogscan(["grep", "-m", "1", "-F", "the", "testdata/native/sample"], cwd: root)
         #expect(Self.hits(max.out).count == expected.count, "one match per file")
+        // ripgrep's attached forms: -m1, -j1.
+        let attached = try runLogscan(["grep", "-m1", "-j1", "-F", "the", "testdata/native/sample"], cwd: root)
+        #expect(attached.status == 0 && attached.out == max.out)
     }
 
     @Test func limitFromAndStdin() throws {

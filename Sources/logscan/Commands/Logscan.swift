@@ -19,6 +19,29 @@ struct Logscan: ParsableCommand {
                       StatCommand.self, IndexCommand.self])
 }
 
+extension Logscan {
+    /// `-j4` and `-m10`, as ripgrep users type them, become `-j 4` and
+    /// `-m 10` (ArgumentParser only takes a short option's value as the
+    /// next argument). Stops at `--`, after which everything is an operand.
+    static func splittingAttachedCounts(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var operandsOnly = false
+        for argument in arguments {
+            if argument == "--" { operandsOnly = true }
+            let utf8 = Array(argument.utf8)
+            if !operandsOnly, utf8.count > 2, utf8[0] == UInt8(ascii: "-"),
+               utf8[1] == UInt8(ascii: "j") || utf8[1] == UInt8(ascii: "m"),
+               utf8[2...].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                out.append(String(argument.prefix(2)))
+                out.append(String(argument.dropFirst(2)))
+            } else {
+                out.append(argument)
+            }
+        }
+        return out
+    }
+}
+
 @main
 enum Main {
     static func main() {
@@ -26,7 +49,7 @@ enum Main {
         // EPIPE on write, not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try Logscan.parseAsRoot()
+            var command = try Logscan.parseAsRoot(Logscan.splittingAttachedCounts(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let code as ExitCode {
             exit(code.rawValue)
