@@ -330,9 +330,11 @@ def section_grep(quick):
 def render_grep(r):
     def table(rows, base, label):
         b = rows[base]["mean"]
-        lines = [f"| command | ms | vs {label} |", "|---|---:|---:|"]
+        def cell(text):  # a | inside a Markdown table cell
+            return text.replace("|", "\\|")
+        lines = [f"| command | ms | vs {cell(label)} |", "|---|---:|---:|"]
         for name, v in rows.items():
-            lines.append(f"| {name} | {v['mean'] * 1000:.0f} ± {v['stddev'] * 1000:.0f} | {v['mean'] / b:.2f}× |")
+            lines.append(f"| {cell(name)} | {v['mean'] * 1000:.0f} ± {v['stddev'] * 1000:.0f} | {v['mean'] / b:.2f}× |")
         return "\n".join(lines)
     lit, rx, lz, eng = r["literal"], r["regex"], r["lz4"], r["engines"]
     lit_ratio = lit["logscan grep -c -F"]["mean"] / lit["rg -a -c -F"]["mean"]

@@ -174,6 +174,29 @@ import Testing
         let usage = try runLogscan(["replay", "--follow", log, log])
         #expect(usage.status == 2)
     }
+
+    /// `grep --follow` searches what the writer appends: the matches among
+    /// 150 records written while it runs, each once, in order (the regex
+    /// selects record-N- for N ending in 7; counted here from the values).
+    @Test func cliGrepFollowFindsAppendedMatches() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.file("log")
+        let writerOptions = NativeWriterOptions(segmentBytes: 4 << 10, blockBytes: 256, syncOnClose: false)
+        try writeLog(log, [OwnedRecord(offset: 0, timestamp: 1, key: nil, value: Array("record-0-".utf8))], options: writerOptions)
+        let writer = ConcurrentWriter(directory: log, first: 1, count: 150, options: writerOptions)
+        let result = try runLogscan(["grep", "--follow", "--limit", "151", "--json", "record-[0-9]*7-", log])
+        writer.done.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let offsets = result.out.split(separator: "\n").compactMap { line -> Int? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["type"] as? String == "match", let data = object["data"] as? [String: Any] else { return nil }
+            return (data["offset"] as? NSNumber)?.intValue
+        }
+        let expected = (0...150).filter { $0 % 10 == 7 }
+        #expect(offsets == expected)
+        let usage = try runLogscan(["grep", "--follow", "-c", "x", log])
+        #expect(usage.status == 2)
+    }
 }
 
 extension FollowTests {

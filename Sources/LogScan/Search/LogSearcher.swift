@@ -5,7 +5,7 @@
 /// (fixed strings or PCRE2) checks the chosen field of those records.
 public struct LogSearcher: Sendable {
     public let matcher: RecordMatcher
-    public let replay: ReplayOptions
+    public var replay: ReplayOptions
     public let options: SearchOptions
 
     public init(matcher: RecordMatcher, replay: ReplayOptions, options: SearchOptions = SearchOptions()) {
@@ -14,12 +14,17 @@ public struct LogSearcher: Sendable {
         self.options = options
     }
 
-    /// Searches resolved inputs in order, on this thread.
+    /// Searches resolved inputs in order, on this thread. With
+    /// `replay.follow`, only the last input is followed (the others are
+    /// searched to their ends first), and the search ends when
+    /// `replay.stop` is requested or `replay.limit` is reached.
     public func search<Sink: SearchSink & ~Copyable>(_ inputs: [LogInput], into sink: inout Sink) -> SearchSummary {
         var summary = SearchSummary()
         var state = matcher.makeState()
-        for input in inputs {
-            if !search(input, state: &state, into: &sink, summary: &summary) { break }
+        for (i, input) in inputs.enumerated() {
+            var searcher = self
+            if i < inputs.count - 1 { searcher.replay.follow = nil }
+            if !searcher.search(input, state: &state, into: &sink, summary: &summary) { break }
         }
         return summary
     }
@@ -83,7 +88,7 @@ public struct LogSearcher: Sendable {
         }
 
         while true {
-            switch cursor.nextUnit() {
+            switch cursor.nextUnit(whenCaughtUp: { sink.caughtUp() }) {
             case .unit(let reader):
                 if let cancellation = options.cancellation, cancellation.isCancelled {
                     endFile(&sink)
@@ -130,15 +135,16 @@ public struct LogSearcher: Sendable {
                     for index in 0..<count {
                         guard let record = reader.unitRecord(index) else { continue }
                         summary.recordsRead += 1
-                        if let limit = replay.limit, summary.recordsRead > limit {
-                            summary.recordsRead -= 1
-                            endFile(&sink)
-                            summary.stoppedEarly = true
-                            return false
-                        }
                         if state.recordMatches(record) != matcher.invert && !select(record, &state, &sink) {
                             keepGoing = false
                             break
+                        }
+                        // Stop right at the limit: in follow mode the next
+                        // record may never come.
+                        if let limit = replay.limit, summary.recordsRead >= limit {
+                            endFile(&sink)
+                            summary.stoppedEarly = true
+                            return false
                         }
                     }
                 }

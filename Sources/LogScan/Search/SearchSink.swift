@@ -15,12 +15,16 @@ public protocol SearchSink: ~Copyable {
     mutating func damage(_ report: DamageReport)
     mutating func warning(_ message: String)
     mutating func failure(_ error: LogScanError)
+    /// Follow mode: everything written so far was searched, and the search
+    /// is about to wait for the writer (a printer flushes here).
+    mutating func caughtUp()
 }
 
 extension SearchSink where Self: ~Copyable {
     public mutating func damage(_ report: DamageReport) {}
     public mutating func warning(_ message: String) {}
     public mutating func failure(_ error: LogScanError) {}
+    public mutating func caughtUp() {}
 }
 
 /// What the search of one segment file found and cost.

@@ -30,7 +30,10 @@ struct GrepCommand: ParsableCommand {
         end, and a final summary; damage reports arrive as "damage" messages too.
 
         Segment files are searched in parallel (-j), and output stays in segment order. \
-        -m counts per segment file; --limit counts records read, not matches printed.
+        -m counts per segment file; --limit counts records read, not matches printed. \
+        --follow searches what the writer appends, as `replay --follow` reads it (one PATH; \
+        matches are flushed as soon as everything written so far was searched); --after \
+        starts after a resume token.
 
         Exit status: 0 something matched, 1 nothing did, 2 usage or I/O error (matches \
         already printed stay printed), 3 damaged data met.
@@ -82,6 +85,9 @@ struct GrepCommand: ParsableCommand {
     @OptionGroup(title: "I/O")
     var io: IOOptionGroup
 
+    @OptionGroup(title: "Follow and resume")
+    var live: FollowOptionGroup
+
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case never, auto, always }
 
     var patternList: [String] { patterns.isEmpty ? Array(arguments.prefix(1)) : patterns }
@@ -94,6 +100,10 @@ struct GrepCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if [count, filesWithMatches, quiet, json].filter({ $0 }).count > 1 {
             throw ValidationError("-c, -l, -q and --json exclude one another")
+        }
+        try live.validate(paths: paths, selection: selection)
+        if live.follow && (count || filesWithMatches) {
+            throw ValidationError("-c and -l print when a file is done; a followed log never is: not with --follow")
         }
     }
 
@@ -134,7 +144,8 @@ struct GrepCommand: ParsableCommand {
                 diagnostics.failure(error)
             }
         }
-        let replay = selection.replayOptions(io: io.options)
+        var replay = selection.replayOptions(io: io.options)
+        live.apply(to: &replay)
         let segmentCount = inputs.reduce(0) { $0 + $1.segments(from: replay.fromOffset).count }
         var options = SearchOptions(maxCountPerFile: maxCount,
                                     stopAtFirstMatch: quiet ? .everything : (filesWithMatches ? .segment : .never))
@@ -144,8 +155,9 @@ struct GrepCommand: ParsableCommand {
         let started = MonotonicClock.now()
 
         let outcome: GrepOutcome
-        // --limit counts records in log order, and -j 1 asks for one thread.
-        if workers > 1 && replay.limit == nil {
+        // --limit counts records in log order, -j 1 asks for one thread, and
+        // --follow reads on as the log grows.
+        if workers > 1 && replay.limit == nil && replay.follow == nil {
             outcome = ParallelGrep(searcher: searcher, mode: mode, color: useColor, bareCount: segmentCount == 1)
                 .run(inputs.flatMap { $0.splitBySegment(from: replay.fromOffset) }, threads: workers)
         } else {

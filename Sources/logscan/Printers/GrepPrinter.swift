@@ -187,6 +187,9 @@ struct GrepPrinter: SearchSink, ~Copyable {
         err.flush()
     }
 
+    /// --follow: a reader downstream sees every match so far.
+    mutating func caughtUp() { flush() }
+
     mutating func flush() {
         out.flush()
         err.flush()
