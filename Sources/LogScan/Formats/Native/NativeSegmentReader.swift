@@ -15,36 +15,40 @@ public final class NativeSegmentReader {
     public let header: NativeSegmentHeader
     public var path: String { source.path }
 
+    // Properties read per record are marked `@exclusivity(unchecked)`:
+    // dynamic exclusivity checks on class properties cost more than the
+    // record walk itself, and only this reader's own methods touch them.
+
     /// Filters applied at block granularity before any decoding: blocks
     /// wholly below `minimumSequence`, or whose largest timestamp is below
     /// `minimumTimestamp`, are stepped over using their header alone.
-    public var minimumSequence: UInt64 = 0
-    public var minimumTimestamp: Int64? = nil
+    @exclusivity(unchecked) public var minimumSequence: UInt64 = 0
+    @exclusivity(unchecked) public var minimumTimestamp: Int64? = nil
 
     /// Where the next block header is expected.
     public private(set) var nextBlockPosition: Int64
     /// The sequence number the next block must start with.
     public private(set) var expectedSequence: UInt64
     /// Position and header of the block whose records are being handed out.
-    public private(set) var blockPosition: Int64 = 0
+    @exclusivity(unchecked) public private(set) var blockPosition: Int64 = 0
     public private(set) var blockHeader: NativeBlockHeader?
     /// The header checksum of that block (bytes 4..<8 of its header).
-    public private(set) var blockHeaderChecksum: UInt32 = 0
+    @exclusivity(unchecked) public private(set) var blockHeaderChecksum: UInt32 = 0
     /// Blocks decoded and records handed out so far.
     public private(set) var blocksDecoded = 0
     public private(set) var bytesDecoded: Int64 = 0
 
-    private var payload: UnsafeRawPointer?
+    @exclusivity(unchecked) private var payload: UnsafeRawPointer?
     /// The current block, unpacked for the per-record path.
-    private var slotBase: UnsafeMutablePointer<NativeRecordSlot>?
-    private var blockFirstSequence: UInt64 = 0
+    @exclusivity(unchecked) private var slotBase: UnsafeMutablePointer<NativeRecordSlot>?
+    @exclusivity(unchecked) private var blockFirstSequence: UInt64 = 0
     /// File offset of the raw payload, or -1 for an LZ4 block (records then
     /// report the block's position).
-    private var rawPayloadPosition: Int64 = -1
+    @exclusivity(unchecked) private var rawPayloadPosition: Int64 = -1
     private var slots = RawBuffer()
     private var inflated = RawBuffer()
-    private var slotCount = 0
-    private var cursor = 0
+    @exclusivity(unchecked) private var slotCount = 0
+    @exclusivity(unchecked) private var cursor = 0
 
     /// Opens a segment whose header starts at byte 0 of `source`.
     public init(source: ByteSource) throws(LogScanError) {
