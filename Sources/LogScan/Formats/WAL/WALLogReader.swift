@@ -503,6 +503,10 @@ public struct WALLogicalRecord {
     /// That fragment's stored (masked) CRC.
     public var check: UInt32
     public var fragments: Int
+
+    /// The WriteBatch header's sequence and count (records of 12 bytes or more).
+    public var batchSequence: UInt64 { bytes.baseAddress!.le64(0) }
+    public var batchCount: UInt32 { bytes.baseAddress!.le32(8) }
 }
 
 /// What RocksDB's reader would report: its message (after "Corruption: ")
