@@ -66,7 +66,9 @@ public enum LogInspector {
         switch segment.kind {
         case .native, .auto:
             stat = try NativeSegmentSurvey(segment: segment).stat()
-        case .leveldb, .rocksdb, .kafka:
+        case .leveldb, .rocksdb:
+            stat = try WALSurvey(segment: segment).stat()
+        case .kafka:
             throw LogScanError(path: segment.path, .unsupported("stat of \(segment.kind.rawValue) segments needs the \(segment.kind.rawValue) reader (not on this branch yet)"))
         }
         if measureResidency { stat.residency = PageCacheResidency.fraction(ofFile: segment.path) }

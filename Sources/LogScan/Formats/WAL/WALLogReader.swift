@@ -203,6 +203,13 @@ public final class WALLogReader {
             case .oldRecord:
                 return finish(WALEnd(kind: .staleRecycled, position: fragment.position, length: endOfBuffer - fragment.position,
                                      detail: "record of another log (recycled file): the log ends here"))
+            case .decompressionFailed:
+                report(.decompressionFailed, "zstd fragment does not decompress", at: fragment.position, bytes: fragment.dropped)
+                if inFragmentedRecord {
+                    report(.missingLastFragment, "error in middle of record", at: prospectivePosition, bytes: scratchCount)
+                    inFragmentedRecord = false
+                    scratchCount = 0
+                }
             case .badRecord:
                 if inFragmentedRecord {
                     report(.missingLastFragment, "error in middle of record", at: prospectivePosition, bytes: scratchCount)
@@ -298,7 +305,7 @@ public final class WALLogReader {
     struct Fragment {
         enum Kind: Equatable {
             case full, first, middle, last
-            case eof, badHeader, oldRecord, badRecord, badRecordLength, badChecksum
+            case eof, badHeader, oldRecord, badRecord, badRecordLength, badChecksum, decompressionFailed
             case setCompression
             /// Read and passed over without a word (safe-ignore types, metadata).
             case skipped
@@ -396,7 +403,10 @@ public final class WALLogReader {
             }
             let type = probe.type, length = probe.length, headerSize = probe.headerSize
             if headerSize == WALFormat.recyclableHeaderSize {
-                if position == 0 { recycled = true }
+                // RocksDB decides recycled mode by the record at offset 0 alone,
+                // so a recycled zstd WAL (type 9 first) is not in it. Reading
+                // as RocksDB does today, any recyclable record decides it.
+                if position == 0 || dialect == .rocksdb { recycled = true }
                 if bufferCount < WALFormat.recyclableHeaderSize {
                     switch try readMore() {
                     case .ok: continue
@@ -436,14 +446,22 @@ public final class WALLogReader {
             var fragment = Fragment(kind: kind(of: type), payload: payload, position: position, storedCRC: stored)
             // Compressed: every fragment payload (7.8.3: every record but
             // type 9; today's RocksDB leaves its metadata records alone).
-            let compressed = dialect == .ldb783 ? type != WALFormat.setCompressionType
-                : [.full, .first, .middle, .last].contains(fragment.kind)
+            let compressed: Bool
+            if dialect == .ldb783 {
+                compressed = type != WALFormat.setCompressionType
+            } else {
+                switch fragment.kind {
+                case .full, .first, .middle, .last: compressed = true
+                default: compressed = false
+                }
+            }
             if let zstd, compressed {
                 switch zstd.decompress(payload) {
                 case .ok: fragment.payload = zstd.bytes
                 case .failed:
+                    // 7.8.3 drops it as a bad record without a word; logscan says so.
                     bufferCount = 0
-                    return Fragment(kind: .badRecord, position: position)
+                    return Fragment(kind: dialect == .ldb783 ? .badRecord : .decompressionFailed, position: position)
                 case .fault: throw ByteSourceAccess.shrankError(source, position: position)
                 }
             }
