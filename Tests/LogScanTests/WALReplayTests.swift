@@ -161,6 +161,44 @@ import Testing
         }
     }
 
+    /// What each crafted case is, as a DamageReason (first damage met, in
+    /// the default mode); nil: read without damage (a tail, a skipped record).
+    @Test func craftedCasesAreNamedByDamageClass() {
+        let expected: [String: DamageReason?] = [
+            "bad-length-mid-file": .badLength, "crc-in-first-fragment": .badChecksum,
+            "first-then-first": .missingLastFragment, "first-then-full": .missingLastFragment,
+            "last-alone": .missingFirstFragment, "middle-alone": .missingFirstFragment,
+            "record-type-0": .unknownRecordType, "record-type-16": .unknownRecordType,
+            "record-type-12": .unknownRecordType, "record-type-15": .unknownRecordType,
+            "too-small": .badRecord, "truncated-put": .badRecord, "unknown-tag": .badRecord, "wrong-count": .badRecord,
+            // Torn tails, trailers, zero tails, stale recycled records, safe-ignore types: no damage.
+            "bad-length-at-eof": nil, "partial-header": nil, "partial-payload": nil, "zero-tail": nil,
+            "trailer-6": nil, "recyclable-trailer-3": nil, "recyclable-trailer-8": nil, "recycled-stale-tail": nil,
+            "recycled-named-8": nil, "record-type-200": nil, "record-type-10": nil, "record-type-11": nil,
+            "all-tags": nil, "blob-index": nil, "put-entity": nil, "persisted-prepare": nil,
+        ]
+        for (name, reason) in expected {
+            let dir = WALFixtures.root + "/rocksdb/ldb-cases/crafted/" + name
+            let file = try! FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".log") }!
+            let (sink, summary) = replay(dir + "/" + file, ReplayOptions(kind: .rocksdb))
+            let first = sink.damage.first { $0.action != .tolerated }
+            #expect(first?.reason == reason, "\(name): \(sink.damage)")
+            #expect(summary.damaged == (reason != nil), "\(name)")
+        }
+    }
+
+    @Test func statAndVerifyReadWALs() throws {
+        let db = WALFixtures.root + "/rocksdb/plain/db"
+        let stat = try LogInspector.stat(LogInput.resolve(db, kind: .auto).segments[1], measureResidency: false)
+        let rows = WALFixtures.ldbRows(WALFixtures.root + "/rocksdb/plain/ref/000010.log.ldb_dump.txt")
+        #expect(stat.records == rows.count)
+        #expect(stat.firstOffset == rows.first?.sequence)
+        #expect(stat.damage == nil)
+        #expect(stat.validEnd == Int64(readFile(db + "/000010.log").count))
+        #expect(try runLogscan(["verify", db]).status == 0)
+        #expect(try runLogscan(["verify", "--kind", "rocksdb", WALFixtures.root + "/rocksdb/plain/corrupt/000010.log"]).status == 3)
+    }
+
     @Test func otherCodecsAreRefusedClearly() throws {
         let wal = WALFixtures.root + "/rocksdb/ldb-cases/crafted/type-9-snappy/000001.log"
         let result = try runLogscan(["replay", "--kind", "rocksdb", wal])
