@@ -4,8 +4,9 @@
 /// Everything else is passed over: `LOCK`, `LOG`, `LOG.old.*`,
 /// `MANIFEST-*`, `OPTIONS-*`, `CURRENT`, `IDENTITY`, table files (`*.sst`,
 /// `*.ldb`), and anything a user dropped there. Obsolete WALs that the
-/// database has not deleted yet (RocksDB keeps some for recycling) are not
-/// told apart: that needs the MANIFEST's log number (docs/WAL.md).
+/// database has not deleted yet (RocksDB keeps some for recycling), below
+/// the MANIFEST's oldest live log number, are passed over with a warning
+/// (`droppingObsolete`).
 enum WALLayout {
     /// LevelDB or RocksDB when the directory holds `CURRENT` or a
     /// `MANIFEST-*`; RocksDB when it also holds `OPTIONS-*`.
@@ -25,6 +26,19 @@ enum WALLayout {
         }
         .sorted { $0.0 < $1.0 }
         .map { LogInput.Segment(path: Directory.join(directory, $0.1), kind: kind, baseOffset: nil, indexPath: nil) }
+    }
+
+    /// Leaves out the WALs below the oldest log the MANIFEST still needs
+    /// (WALManifest); returns what is left and a warning naming what was
+    /// left out. Unchanged when the MANIFEST cannot be read, or when every
+    /// WAL would go (then they are what there is to see).
+    static func droppingObsolete(_ segments: [LogInput.Segment], directory: String) -> ([LogInput.Segment], [String]) {
+        guard let minimum = WALManifest.minimumLiveLogNumber(directory: directory) else { return (segments, []) }
+        let live = segments.filter { WALFormat.logNumber(fileName: Directory.baseName($0.path)) >= minimum }
+        guard live.count < segments.count, !live.isEmpty else { return (segments, []) }
+        let obsolete = segments.filter { WALFormat.logNumber(fileName: Directory.baseName($0.path)) < minimum }
+            .map { Directory.baseName($0.path) }
+        return (live, ["\(directory): passing over obsolete WAL\(obsolete.count == 1 ? "" : "s") \(obsolete.joined(separator: ", ")) (below log number \(minimum), the oldest the MANIFEST still needs); name a file to read it"])
     }
 
     /// WAL segments carry no base offset: the file name is a log number,
