@@ -69,7 +69,7 @@ public enum LogInspector {
         case .kafka:
             stat = try KafkaSegmentSurvey(segment: segment).stat()
         case .leveldb, .rocksdb:
-            throw LogScanError(path: segment.path, .unsupported("stat of \(segment.kind.rawValue) segments needs the \(segment.kind.rawValue) reader (not on this branch yet)"))
+            stat = try WALSurvey(segment: segment).stat()
         }
         if measureResidency { stat.residency = PageCacheResidency.fraction(ofFile: segment.path) }
         return stat

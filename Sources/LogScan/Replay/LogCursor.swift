@@ -68,6 +68,7 @@ final class SegmentCursor<Reader: SegmentRecordReader> {
         self.kind = kind
         policy = DamagePolicy(mode: options.recovery)
         segments = input.segments(from: options.fromOffset)
+        pending += input.notes.map(ReplayEvent.warning)
         if let token = options.after {
             resumeToken = token
             if let start = Reader.segmentIndex(resuming: token, in: input.segments) {

@@ -17,6 +17,9 @@ public struct LogInput: Sendable {
     /// False when `segments` stop before the log's last segment (a part of a
     /// log searched on its own): a torn tail is then lost data, not a tail.
     public var endsLog = true
+    /// Warnings about how the segments were chosen (obsolete WALs passed
+    /// over), reported once when the log is read.
+    public var notes: [String] = []
 
     /// The segments a replay from `offset` must open: those wholly before it
     /// are passed over by name when the format names segments by their
@@ -35,6 +38,7 @@ public struct LogInput: Sendable {
         return chosen.indices.map { i in
             var part = LogInput(path: path, isDirectory: isDirectory, segments: [chosen[i]])
             part.endsLog = endsLog && i == chosen.indices.last
+            if i == chosen.startIndex { part.notes = notes }
             return part
         }
     }
@@ -62,11 +66,17 @@ public struct LogInput: Sendable {
             break
         }
         if fileKind == .directory {
-            let segments = try LogDetector.segments(inDirectory: path, kind: kind)
+            var segments = try LogDetector.segments(inDirectory: path, kind: kind)
             guard !segments.isEmpty else {
                 throw LogScanError(path: path, .usage("no log segments in this directory (looked for \(kind == .auto ? "any known format" : kind.rawValue) segments)"))
             }
-            return LogInput(path: path, isDirectory: true, segments: segments)
+            var notes: [String] = []
+            if segments[0].kind == .leveldb || segments[0].kind == .rocksdb {
+                (segments, notes) = WALLayout.droppingObsolete(segments, directory: path)
+            }
+            var input = LogInput(path: path, isDirectory: true, segments: segments)
+            input.notes = notes
+            return input
         }
         return LogInput(path: path, isDirectory: false, segments: [try LogDetector.segment(file: path, kind: kind)])
     }

@@ -31,12 +31,14 @@ public final class LogReader {
     enum Cursor {
         case native(SegmentCursor<NativeSegmentReader>)
         case kafka(SegmentCursor<KafkaSegmentReader>)
+        case wal(SegmentCursor<WALSegmentReader>)
         case unsupported(LogScanError)
 
         func addStatistics(to summary: inout ReplaySummary) {
             switch self {
             case .native(let cursor): cursor.addStatistics(to: &summary)
             case .kafka(let cursor): cursor.addStatistics(to: &summary)
+            case .wal(let cursor): cursor.addStatistics(to: &summary)
             case .unsupported: break
             }
         }
@@ -46,6 +48,7 @@ public final class LogReader {
             switch self {
             case .native(let cursor): return cursor.next(whenCaughtUp: caughtUp)
             case .kafka(let cursor): return cursor.next(whenCaughtUp: caughtUp)
+            case .wal(let cursor): return cursor.next(whenCaughtUp: caughtUp)
             case .unsupported(let error): return .event(.failure(error))
             }
         }
@@ -59,7 +62,7 @@ public final class LogReader {
         case .kafka:
             return .kafka(SegmentCursor<KafkaSegmentReader>(input: input, options: options, kind: .kafka))
         case .leveldb, .rocksdb:
-            return .unsupported(LogScanError(path: input.path, .unsupported("\(kind.rawValue) logs are not supported yet")))
+            return .wal(SegmentCursor<WALSegmentReader>(input: input, options: options, kind: kind))
         }
     }
 

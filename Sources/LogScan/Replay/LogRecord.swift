@@ -3,12 +3,17 @@
 public enum LogRecord {
     case native(NativeRecord)
     case kafka(KafkaRecord)
+    /// A LevelDB/RocksDB WAL record: one WriteBatch. Its offset is the
+    /// batch's sequence; it has no timestamp; key and value are those of
+    /// its first operation that has a key (nil when none has).
+    case writeBatch(WriteBatchRecord)
 
     /// Byte offset of the record (or of its block/batch) in its file.
     public var position: Int64 {
         switch self {
         case .native(let r): return r.position
         case .kafka(let r): return r.position
+        case .writeBatch(let r): return r.position
         }
     }
 
@@ -17,6 +22,7 @@ public enum LogRecord {
         switch self {
         case .native(let r): return r.sequence
         case .kafka(let r): return UInt64(bitPattern: r.offset)
+        case .writeBatch(let r): return r.sequence
         }
     }
 
@@ -24,6 +30,7 @@ public enum LogRecord {
         switch self {
         case .native(let r): return r.timestamp
         case .kafka(let r): return r.timestamp
+        case .writeBatch: return nil
         }
     }
 
@@ -31,6 +38,7 @@ public enum LogRecord {
         switch self {
         case .native(let r): return r.key
         case .kafka(let r): return r.key
+        case .writeBatch(let r): return r.firstKeyed?.key
         }
     }
 
@@ -38,6 +46,7 @@ public enum LogRecord {
         switch self {
         case .native(let r): return r.value
         case .kafka(let r): return r.value
+        case .writeBatch(let r): return r.firstKeyed?.value
         }
     }
 }

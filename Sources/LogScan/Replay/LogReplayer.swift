@@ -42,6 +42,7 @@ public struct LogReplayer {
         switch LogReader.cursor(for: input, options: options) {
         case .native(let cursor): return drive(cursor, into: &sink, summary: &summary)
         case .kafka(let cursor): return drive(cursor, into: &sink, summary: &summary)
+        case .wal(let cursor): return drive(cursor, into: &sink, summary: &summary)
         case .unsupported(let error):
             summary.failures += 1
             sink.failure(error)

@@ -160,6 +160,7 @@ extension LogRecord {
         switch self {
         case .native(let r): return r.resumeToken
         case .kafka(let r): return r.resumeToken
+        case .writeBatch(let r): return r.resumeToken
         }
     }
 }

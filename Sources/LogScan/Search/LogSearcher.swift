@@ -37,6 +37,8 @@ public struct LogSearcher: Sendable {
             return drive(cursor, state: &state, into: &sink, summary: &summary)
         case .kafka(let cursor):
             return drive(cursor, state: &state, into: &sink, summary: &summary)
+        case .wal(let cursor):
+            return drive(cursor, state: &state, into: &sink, summary: &summary)
         case .unsupported(let error):
             summary.failures += 1
             sink.failure(error)

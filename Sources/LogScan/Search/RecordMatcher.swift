@@ -12,12 +12,17 @@ public struct Submatch: Sendable, Equatable {
         case key, value
         /// The value of a record's header (Kafka), by position.
         case headerValue(Int)
+        /// A WAL batch's operation, by position: its key, value, end key.
+        case opKey(Int), opValue(Int), opEndKey(Int)
 
         public var description: String {
             switch self {
             case .key: return "key"
             case .value: return "value"
             case .headerValue(let i): return "headers[\(i)].value"
+            case .opKey(let i): return "ops[\(i)].key"
+            case .opValue(let i): return "ops[\(i)].value"
+            case .opEndKey(let i): return "ops[\(i)].end_key"
             }
         }
     }
@@ -130,6 +135,7 @@ public struct MatchState {
     /// matches no pattern.
     @inline(__always)
     public func recordMatches(_ record: LogRecord) -> Bool {
+        if case .writeBatch(let batch) = record { return batchMatches(batch) }
         switch matcher.field {
         case .key:
             if let key = record.key { return matches(key) }
@@ -147,6 +153,21 @@ public struct MatchState {
         }
     }
 
+    /// A WAL batch is searched op by op: `key` looks at every op's key (and
+    /// a range deletion's end key), `value` at every op's value (a LogData
+    /// blob included), `any` at both.
+    func batchMatches(_ batch: WriteBatchRecord) -> Bool {
+        let keys = matcher.field != .value, values = matcher.field != .key
+        for op in batch.ops {
+            if keys {
+                if let key = op.key, matches(key) { return true }
+                if let end = op.endKey, matches(end) { return true }
+            }
+            if values, let value = op.value, matches(value) { return true }
+        }
+        return false
+    }
+
     /// The bytes of `field` in `record` (nil when absent).
     public static func bytes(of field: Submatch.Field, in record: LogRecord) -> UnsafeRawBufferPointer? {
         switch field {
@@ -157,12 +178,29 @@ public struct MatchState {
             var headers = kafka.headers.makeIterator()
             for _ in 0..<i { _ = headers.next() }
             return headers.next()?.value ?? nil
+        case .opKey(let i), .opValue(let i), .opEndKey(let i):
+            guard case .writeBatch(let batch) = record else { return nil }
+            var ops = batch.ops
+            for _ in 0..<i { _ = ops.next() }
+            guard let op = ops.next() else { return nil }
+            if case .opKey = field { return op.key }
+            if case .opValue = field { return op.value }
+            return op.endKey
         }
     }
 
     /// Where the record matches, field by field.
     public func submatches(_ record: LogRecord) -> [Submatch] {
         var found: [Submatch] = []
+        if case .writeBatch(let batch) = record {
+            let keys = matcher.field != .value, values = matcher.field != .key
+            for (i, op) in batch.ops.enumerated() {
+                if keys, let key = op.key { found += ranges(in: key).map { Submatch(field: .opKey(i), range: $0) } }
+                if keys, let end = op.endKey { found += ranges(in: end).map { Submatch(field: .opEndKey(i), range: $0) } }
+                if values, let value = op.value { found += ranges(in: value).map { Submatch(field: .opValue(i), range: $0) } }
+            }
+            return found
+        }
         if matcher.field != .value, let key = record.key {
             found += ranges(in: key).map { Submatch(field: .key, range: $0) }
         }

@@ -15,7 +15,8 @@ struct GrepCommand: ParsableCommand {
         """,
         discussion: """
         Matching is per record: by default the value is searched (--field chooses key, value \
-        or any). PATTERN is a regular expression (PCRE2, with its JIT; UTF-8 aware, any bytes \
+        or any). A LevelDB/RocksDB WAL record is one WriteBatch: key and value search every \
+        op's keys and values, any both, and a match prints the whole batch. PATTERN is a regular expression (PCRE2, with its JIT; UTF-8 aware, any bytes \
         allowed in records) unless -F makes it a fixed string; several -e patterns match when \
         any does. A missing (null) key or value matches no pattern, so -v selects it. \
         Compressed blocks and batches are decompressed on the fly; a literal pattern, or the \

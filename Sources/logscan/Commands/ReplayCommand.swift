@@ -20,6 +20,13 @@ struct ReplayCommand: ParsableCommand {
         --count walks every record exactly as a replay does (blocks decompressed, checksums \
         verified) and prints only how many there were.
 
+        LevelDB/RocksDB WALs print one record per WriteBatch: jsonl has "sequence", "count" \
+        and "ops" [{"op", "cf", "key", "value", "end_key", ...}] instead of "timestamp", "key" \
+        and "value" (docs/WAL.md). --format ldb [--header] prints what RocksDB 7.8.3's \
+        `ldb dump_wal --walfile=FILE --print_value [--header]` prints for each WAL file, byte \
+        for byte (its corruption reports on stderr); its exit status is logscan's (3 when ldb \
+        reported corruption or failed on a batch).
+
         Each jsonl record ends with "resume": a token that --after takes to start just after \
         that record, in another run or after a restart. --follow keeps reading as the log is \
         written (like tail -f), across segment rolls.
@@ -31,8 +38,11 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Segment files, log directories, or - for stdin.", valueName: "path"))
     var paths: [String]
 
-    @Option(help: "Output format: text or jsonl.")
+    @Option(help: "Output format: text, jsonl, or (WALs) ldb.")
     var format: RecordFormat = .text
+
+    @Flag(help: "--format ldb: print ldb's header line first, as `ldb dump_wal --header` does.")
+    var header = false
 
     @Flag(help: "Print only the number of records.")
     var count = false
@@ -54,9 +64,15 @@ struct ReplayCommand: ParsableCommand {
         if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given once") }
         try live.validate(paths: paths, selection: selection)
         if live.follow && count { throw ValidationError("--count cannot be combined with --follow") }
+        if header && format != .ldb { throw ValidationError("--header goes with --format ldb") }
+        if format == .ldb && (count || live.follow || live.after != nil || selection.fromOffset != nil
+                              || selection.fromTime != nil || selection.limit != nil) {
+            throw ValidationError("--format ldb prints whole WAL files, as ldb does: no --count, --follow, --after, --from, --from-time or --limit")
+        }
     }
 
     func run() throws {
+        if format == .ldb { throw ExitCode(LDBDumpCommand.run(paths: paths, kind: selection.kind, io: io.options, header: header)) }
         var options = selection.replayOptions(io: io.options)
         live.apply(to: &options)
         let replayer = LogReplayer(options: options)

@@ -35,7 +35,12 @@ struct SelectionOptionGroup: ParsableArguments {
         beside .index files is a partition, replayed in base-offset order (.index, .timeindex, \
         .txnindex, .snapshot, checkpoints and other files are passed over); a single file is a \
         Kafka segment when its name is <20 digits>.log beside .index files, or when it starts \
-        with a whole record batch whose CRC holds. --kind kafka reads any file or directory as Kafka.
+        with a whole record batch whose CRC holds. --kind kafka reads any file or directory as Kafka. \
+        LevelDB/RocksDB: a directory holding CURRENT or MANIFEST-* is a database (RocksDB when it \
+        also holds OPTIONS-*, else LevelDB), its NNNNNN.log write-ahead logs replayed in \
+        log-number order (LOCK, LOG, MANIFEST-*, OPTIONS-*, IDENTITY, *.sst and other files are \
+        passed over); a single file is a WAL when it is named NNNNNN.log beside such files, or \
+        when it starts with a whole WAL record whose CRC holds (read as RocksDB).
         """))
     var kind: LogKind = .auto
 

@@ -164,6 +164,43 @@ struct OutputBuffer: ~Copyable {
         n += width + 1
     }
 
+    /// `0x` and the upper-case hex of `raw` (how `ldb` prints keys and
+    /// values): two digits per byte from a table, straight into the buffer,
+    /// in pieces when it runs full.
+    @inline(__always)
+    mutating func upperHex(_ raw: UnsafeRawBufferPointer) {
+        ensure(2)
+        storage[count] = UInt8(ascii: "0")
+        storage[count + 1] = UInt8(ascii: "x")
+        count += 2
+        guard var from = raw.baseAddress, raw.count > 0 else { return }
+        var left = raw.count
+        let table = OutputBuffer.upperHexTable
+        while left > 0 {
+            var room = (capacity - count) / 2
+            if room == 0 { flush(); room = capacity / 2 }
+            let n = min(room, left)
+            let to = UnsafeMutableRawPointer(storage + count)
+            for i in 0..<n {
+                to.storeBytes(of: table[Int(from.load(fromByteOffset: i, as: UInt8.self))], toByteOffset: 2 &* i, as: UInt16.self)
+            }
+            count += 2 * n
+            from += n
+            left -= n
+        }
+    }
+
+    /// Byte value -> its two upper-case hex digits, as stored in memory.
+    nonisolated(unsafe) private static let upperHexTable: UnsafePointer<UInt16> = {
+        let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+        let digits = Array("0123456789ABCDEF".utf8)
+        for b in 0..<256 {
+            let pair: [UInt8] = [digits[b >> 4], digits[b & 15]]
+            table[b] = pair.withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
+        }
+        return UnsafePointer(table)
+    }()
+
     mutating func flush() {
         guard count > 0 else { return }
         writeAll(UnsafeRawPointer(storage), count)

@@ -6,6 +6,8 @@ enum RecordFormat: String, CaseIterable {
     case text
     /// One JSON object per line for programs (schema in docs/OUTPUT.md).
     case jsonl
+    /// WALs only: what `ldb dump_wal --print_value` prints (LDBDumpPrinter).
+    case ldb
 }
 
 /// Writes records in one format. Knows nothing about files: it is told the
@@ -29,7 +31,7 @@ struct RecordPrinter: ~Copyable {
     mutating func print(_ record: LogRecord) {
         switch format {
         case .jsonl: printJSON(record)
-        case .text: printText(record)
+        case .text, .ldb: printText(record)
         }
     }
 
@@ -68,6 +70,11 @@ enum RecordEncoding {
     /// `{"path":..., "position":N, "offset":N, "timestamp":N|null, "key":B|null, "value":B|null}`
     /// (no newline); `prefix` is `RecordPrinter.jsonPrefix(path:)`.
     static func writeJSON(_ record: LogRecord, prefix: [UInt8], to out: inout OutputBuffer) {
+        if case .writeBatch(let batch) = record {
+            WALFields.writeJSON(batch, prefix: prefix, to: &out)
+            writeResume(record, to: &out)
+            return
+        }
         out.bytes(prefix)
         out.decimal(record.position)
         out.ascii(",\"offset\":")
@@ -79,8 +86,12 @@ enum RecordEncoding {
         out.ascii(",\"value\":")
         ByteEncodings.writeJSONBytes(record.value, to: &out)
         if case .kafka(let kafka) = record { KafkaFields.writeJSON(kafka, to: &out) }
-        // Appended after the original fields: an opaque token to hand back
-        // to `--after` (ResumeToken; only [0-9a-z.] so no escaping).
+        writeResume(record, to: &out)
+    }
+
+    /// Appended after the original fields: an opaque token to hand back
+    /// to `--after` (ResumeToken; only [0-9a-z.] so no escaping).
+    private static func writeResume(_ record: LogRecord, to out: inout OutputBuffer) {
         let token = record.resumeToken
         out.ascii(",\"resume\":\"")
         out.byte(ResumeToken.letter(token.kind))
@@ -91,6 +102,10 @@ enum RecordEncoding {
 
     /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time), no newline.
     static func writeText(_ record: LogRecord, highlight: Highlight? = nil, to out: inout OutputBuffer) {
+        if case .writeBatch(let batch) = record {
+            WALFields.writeText(batch, to: &out)
+            return
+        }
         out.decimal(record.offset)
         out.byte(0x20)
         if let ts = record.timestamp { TimeFormat.writeISO8601(ts, to: &out) } else { out.byte(UInt8(ascii: "-")) }

@@ -6,8 +6,9 @@
 /// `.index` files; a LevelDB/RocksDB database when it holds `CURRENT` or
 /// `MANIFEST-*` (RocksDB when it also holds `OPTIONS-*`); native when it holds
 /// `<20 digits>.seg` files. For a file: native segments by their magic bytes,
-/// a whole Kafka batch with a valid CRC at byte 0; otherwise by name and
-/// neighbours with the same rules.
+/// a whole Kafka batch with a valid CRC at byte 0, a whole WAL record with a
+/// valid CRC at byte 0 (LevelDB beside a LevelDB database, else RocksDB);
+/// otherwise by name and neighbours with the same rules.
 public enum LogDetector {
     public static func segments(inDirectory directory: String, kind: LogKind) throws(LogScanError) -> [LogInput.Segment] {
         switch kind {
@@ -46,6 +47,11 @@ public enum LogDetector {
         let head = try source.bytes(at: 0, count: 8)
         if NativeSegmentHeader.hasMagic(head) { return .native }
         if try KafkaLayout.sniff(source) { return .kafka }
+        if try WALLayout.sniff(source) {
+            // Known by name and neighbours first (LevelDB or RocksDB);
+            // otherwise RocksDB, whose reader reads LevelDB logs too.
+            return byName(path) ?? .rocksdb
+        }
         return nil
     }
 
