@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(native-segment native-index lz4-block search kafka-segment kafka-index kafka-codecs)
+all=(native-segment native-index lz4-block search kafka-segment kafka-index kafka-codecs wal-log write-batch)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 scratch=.build-fuzz
@@ -41,6 +41,13 @@ seed() {  # seed corpus for a target: what testdata holds of its kind
       for f in testdata/kafka/clean/*/*.timeindex testdata/kafka/live/*/*.timeindex; do
         { printf '\001\000\000\000\000\000\000\000\000'; cat "$f"; } > "$dir/$(echo "$f" | tr / _)"
       done ;;
+    wal-log)  # first byte: bit 0 LevelDB, the rest the log number (10 for the fixtures' live WALs)
+      find testdata/rocksdb testdata/leveldb -name '*.log' -size -256k | while read -r f; do
+        case "$f" in *leveldb*) b='\025' ;; *) b='\024' ;; esac
+        { printf "$b"; cat "$f"; } > "$dir/$(echo "$f" | tr / _)"
+      done ;;
+    write-batch)  # the batches of the fixtures' uncompressed WALs, reassembled from their fragments
+      python3 scripts/wal_batch_seeds.py "$dir" ;;
     kafka-codecs)  # the compressed record data of the fixtures' batches, one file per batch
       python3 scripts/kafka_codec_seeds.py "$dir" ;;
     search)

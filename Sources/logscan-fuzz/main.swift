@@ -19,6 +19,8 @@ let targets: [String: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32] = [
     "search": { data, size in FuzzTargets.search(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "kafka-segment": { data, size in FuzzTargets.kafkaSegment(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "kafka-index": { data, size in FuzzTargets.kafkaIndex(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
+    "wal-log": { data, size in FuzzTargets.walLog(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
+    "write-batch": { data, size in FuzzTargets.writeBatch(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "kafka-codecs": { data, size in FuzzTargets.kafkaCodecs(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
 ]
 

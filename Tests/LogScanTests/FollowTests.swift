@@ -383,3 +383,43 @@ extension FollowTests {
         #expect(summary.failures == 0)
     }
 }
+
+extension FollowTests {
+    /// A RocksDB WAL written while it is followed: the plain fixture's
+    /// 000004.log appended in pieces of 1 to 3000 bytes (fragments and
+    /// 32 KiB blocks are often half there when the follower looks). Every
+    /// write batch ldb dumps comes out once, in order.
+    @Test(arguments: [IOOptions.Mode.mmap, IOOptions.Mode.pread])
+    func walWrittenWhileFollowed(mode: IOOptions.Mode) throws {
+        let dir = TemporaryDirectory()
+        let fixture = repositoryRoot + "/testdata/rocksdb/plain"
+        let bytes = readFile(fixture + "/db/000004.log")
+        let expected = String(decoding: readFile(fixture + "/ref/000004.log.ldb_dump.txt"), as: UTF8.self)
+            .split(separator: "\n").dropFirst().map { UInt64($0.split(separator: ",")[0])! }
+        #expect(expected.count == 22)
+        let path = dir.file("000004.log")
+        writeFile(path, [])
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var rng = SplitMix64(seed: 23)
+            let fd = open(path, O_WRONLY | O_APPEND)
+            var at = 0
+            while at < bytes.count {
+                let piece = min(bytes.count - at, Int.random(in: 1...3000, using: &rng))
+                _ = bytes[at..<(at + piece)].withUnsafeBytes { write(fd, $0.baseAddress, piece) }
+                at += piece
+                usleep(UInt32.random(in: 0..<2000, using: &rng))
+            }
+            close(fd)
+            done.signal()
+        }
+        thread.start()
+        var options = ReplayOptions(kind: .rocksdb, io: IOOptions(mode: mode))
+        options.follow = FollowOptions(partialTailTimeoutMillis: 20_000, pollIntervalMillis: 5, useInotify: false)
+        let (records, events, summary) = follow(path, expected: expected.count, options: options)
+        done.wait()
+        #expect(records.map(\.offset) == expected)
+        #expect(damageReports(events).isEmpty, "\(events)")
+        #expect(summary.failures == 0)
+    }
+}

@@ -109,6 +109,45 @@ public enum FuzzTargets {
         _ = try? decompressor.inflate(codec, UnsafeRawBufferPointer(rebasing: data[1...]), bound: 1 << 20, legacyLZ4: legacy)
     }
 
+    /// A LevelDB/RocksDB WAL: blocks, fragments (legacy and recyclable),
+    /// compression records and zstd, then every op of every batch; damage
+    /// skipped as skip-corrupted replay does. The first byte picks the
+    /// dialect (LevelDB or RocksDB) and the log number (for recycled records).
+    public static func walLog(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 1 else { return }
+        let kind: LogKind = data[0] & 1 == 0 ? .rocksdb : .leveldb
+        let logNumber = UInt64(data[0] >> 1)
+        let body = UnsafeRawBufferPointer(rebasing: data[1...])
+        let reader = WALSegmentReader(source: ByteSource(memory: body, name: "000004.log"), kind: kind, logNumber: logNumber)
+        var sink: UInt64 = 0
+        var steps = 0
+        while steps < 1 << 16 {
+            steps += 1
+            do throws(LogScanError) {
+                guard let batch = try reader.next() else { return }
+                sink &+= batch.sequence &+ UInt64(batch.count)
+                var ops = WriteBatchOps(batch.bytes, leveldb: kind == .leveldb)
+                while let op = ops.next() { sink &+= UInt64(op.first?.count ?? 0) &+ UInt64(op.second?.count ?? 0) }
+            } catch {
+                guard reader.resumeAfterDamage() != nil else { return }
+            }
+        }
+        blackHole(sink)
+    }
+
+    /// One WriteBatch's bytes, decoded op by op (every tag, column-family
+    /// ids, varint lengths); the first byte picks LevelDB's rules.
+    public static func writeBatch(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 1 else { return }
+        let leveldb = data[0] & 1 == 1
+        let body = UnsafeRawBufferPointer(rebasing: data[1...])
+        _ = WriteBatchOps.validate(body, leveldb: leveldb)
+        var ops = WriteBatchOps(body, leveldb: leveldb)
+        var sink: UInt64 = 0
+        while let op = ops.next() { sink &+= UInt64(op.first?.count ?? 0) &+ UInt64(op.second?.count ?? 0) &+ UInt64(op.columnFamily) }
+        blackHole(sink)
+    }
+
     @inline(never)
     static func blackHole(_ value: UInt64) {
         if value == 0x5EED_F00D_DEAD_BEEF { print("") }
