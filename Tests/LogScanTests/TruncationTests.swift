@@ -149,3 +149,100 @@ func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count
         return (sink.offsets, summary.failures, sink.failures.map(\.kind), summary.damaged || summary.tornTails > 0)
     }
 }
+
+/// The race on a RocksDB WAL: 4 MiB of write batches (values from 20 bytes
+/// to 40 KiB, so records span blocks as FIRST/MIDDLE/LAST fragments) in
+/// the legacy record format, written by a small writer that follows
+/// LevelDB's log_writer rules, truncated under the scan.
+@Suite(.serialized) struct WALTruncationTests {
+    /// Appends logical records to a WAL image the way log_writer does.
+    struct WALImage {
+        static let blockSize = 32768
+        var bytes: [UInt8] = []
+
+        mutating func append(_ payload: [UInt8]) {
+            var left = payload[...]
+            var begin = true
+            repeat {
+                let leftover = Self.blockSize - bytes.count % Self.blockSize
+                if leftover < 7 { bytes += [UInt8](repeating: 0, count: leftover) }
+                let available = Self.blockSize - bytes.count % Self.blockSize - 7
+                let fragment = left.prefix(available)
+                let end = fragment.count == left.count
+                let type: UInt8 = begin && end ? 1 : begin ? 2 : end ? 4 : 3
+                let crc = CRC32C.mask(CRC32C.checksum([type] + fragment))
+                bytes += withUnsafeBytes(of: crc.littleEndian, Array.init)
+                bytes += withUnsafeBytes(of: UInt16(fragment.count).littleEndian, Array.init)
+                bytes.append(type)
+                bytes += fragment
+                left = left.dropFirst(fragment.count)
+                begin = false
+            } while !left.isEmpty
+        }
+
+        /// A batch of one Put.
+        static func batch(sequence: UInt64, key: [UInt8], value: [UInt8]) -> [UInt8] {
+            var out = withUnsafeBytes(of: sequence.littleEndian, Array.init) + withUnsafeBytes(of: UInt32(1).littleEndian, Array.init)
+            out.append(1)
+            for slice in [key, value] {
+                var n = UInt32(slice.count)
+                while n >= 0x80 { out.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+                out.append(UInt8(n))
+                out += slice
+            }
+            return out
+        }
+    }
+
+    @Test func truncatedWALNeverCrashes() throws {
+        let dir = TemporaryDirectory()
+        var image = WALImage()
+        var rng = SplitMix64(seed: 33)
+        var sequence: UInt64 = 1
+        while image.bytes.count < 4 << 20 {
+            let size = Int.random(in: 0..<10, using: &rng) == 0 ? Int.random(in: 20_000...40_000, using: &rng) : Int.random(in: 20...400, using: &rng)
+            image.append(WALImage.batch(sequence: sequence, key: Array("key-\(sequence)".utf8), value: rng.bytes(size)))
+            sequence += 1
+        }
+        let full = dir.file("full/000004.log")
+        mkdir(dir.file("full"), 0o755)
+        writeFile(full, image.bytes)
+        let reference = walSequences(full, IOOptions())
+        #expect(reference.failures == 0 && !reference.damaged)
+        #expect(reference.sequences == Array(1..<sequence))
+
+        let faultsBefore = logscan_guard_fault_count_for_tests()
+        var outcomes: [String: Int] = [:]
+        for iteration in 0..<40 {
+            let run = dir.file("r\(iteration)")
+            mkdir(run, 0o755)
+            let path = run + "/000004.log"
+            writeFile(path, image.bytes)
+            let cut = Int.random(in: 0..<image.bytes.count, using: &rng)
+            let delay = UInt32.random(in: 0..<4000, using: &rng)
+            let truncator = Thread {
+                usleep(delay)
+                truncate(path, off_t(cut))
+            }
+            truncator.start()
+            let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
+            let result = walSequences(path, io)
+            while !truncator.isFinished { usleep(100) }
+            #expect(result.sequences == Array(reference.sequences.prefix(result.sequences.count)), "a prefix, in order")
+            if result.failures > 0 {
+                outcomes["shrank", default: 0] += 1
+                #expect(result.failureKinds.allSatisfy { if case .shrank = $0 { true } else { false } }, "\(result.failureKinds)")
+            } else {
+                outcomes[result.damaged ? "damaged or torn" : "complete", default: 0] += 1
+            }
+        }
+        #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)")
+        #expect(logscan_guard_fault_count_for_tests() > faultsBefore)
+    }
+
+    private func walSequences(_ path: String, _ io: IOOptions) -> (sequences: [UInt64], failures: Int, failureKinds: [LogScanError.Kind], damaged: Bool) {
+        var sink = TouchingSink()
+        let summary = LogReplayer(options: ReplayOptions(kind: .rocksdb, io: io)).run([path], into: &sink)
+        return (sink.offsets, summary.failures, sink.failures.map(\.kind), summary.damaged || summary.tornTails > 0)
+    }
+}
