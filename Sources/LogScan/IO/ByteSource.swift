@@ -32,6 +32,8 @@ public final class ByteSource {
     /// Sequential scans through pread or read() go through a reading thread.
     private let readsAhead: Bool
     private var readAhead: ReadAhead?
+    /// O_DIRECT alignment (bytes) when the descriptor reads around the page cache.
+    private let directAlignment: Int?
     private let mapAlignment: Int
 
     public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
@@ -53,7 +55,7 @@ public final class ByteSource {
         } else {
             switch options.mode {
             case .mmap: ioPath = .mmap
-            case .pread: ioPath = .pread
+            case .pread, .direct: ioPath = .pread
             case .auto:
                 ioPath = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
             }
@@ -66,10 +68,29 @@ public final class ByteSource {
             : (ioPath != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
+        report.advice = options.advice
+        // O_DIRECT only for scans: a lookup reads a few small pieces, which
+        // the page cache serves better than aligned reads from the disk.
+        var direct: Int? = nil
+        if options.mode == .direct && ioPath == .pread && purpose == .scan {
+            let e = logscan_set_direct(file.descriptor.rawValue)
+            if e != 0 {
+                let why = e == EINVAL ? "the file system refuses O_DIRECT" : "O_DIRECT"
+                throw LogScanError(path: file.path, .system(operation: why, errno: e))
+            }
+            // A power of two, at least 512 and at least the page (the
+            // read-ahead ring's chunks are page-aligned anyway).
+            var alignment = max(PageSize.bytes, Int(logscan_direct_alignment(file.descriptor.rawValue)))
+            if alignment & (alignment - 1) != 0 { alignment = 1 << (Int.bitWidth - alignment.leadingZeroBitCount) }
+            direct = alignment
+        }
+        directAlignment = direct
+        report.directAlignment = direct
         // A scan that copies (pread, or read from a pipe) reads ahead on a
         // thread of its own, so the copy overlaps the decoding; lookups and
-        // small files read synchronously.
-        readsAhead = ioPath == .stream || (ioPath == .pread && purpose == .scan
+        // small files read synchronously. O_DIRECT always goes through the
+        // ring: its reads must be aligned, which the ring's chunks are.
+        readsAhead = ioPath == .stream || direct != nil || (ioPath == .pread && purpose == .scan && options.readAheadThread
             && file.sizeAtOpen >= Int64(4 * max(options.readBufferBytes, ReadAhead.minimumChunk)))
         report.readAhead = readsAhead
         if ioPath != .mmap && !readsAhead {
@@ -89,6 +110,7 @@ public final class ByteSource {
         options = IOOptions()
         mapAlignment = PageSize.bytes
         readsAhead = false
+        directAlignment = nil
         size = Int64(memory.count)
         report = IOReport(path: .memory, populate: false, hugePages: .notRequested, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
@@ -131,7 +153,12 @@ public final class ByteSource {
 
     private func readAheadBytes(at offset: Int64, count: Int) throws(LogScanError) -> UnsafeRawBufferPointer {
         let positional = report.path == .pread
-        let chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
+        var chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
+        let alignment = Int64(directAlignment ?? 1)
+        if let directAlignment { chunk = (chunk + directAlignment - 1) / directAlignment * directAlignment }
+        // O_DIRECT reads start on an aligned offset; the ring hands out views
+        // from any offset inside what it read.
+        let start = offset / alignment * alignment
         // Far ahead of what was read (an index seek): start over there
         // rather than read everything in between.
         if positional, let current = readAhead, offset > current.frontier + Int64(8 * chunk) {
@@ -139,8 +166,8 @@ public final class ByteSource {
             readAhead = nil
         }
         if readAhead == nil {
-            readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: positional ? offset : 0,
-                                  positional: positional, chunkBytes: chunk)
+            readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: positional ? start : 0,
+                                  positional: positional, chunkBytes: chunk, directAlignment: directAlignment)
         }
         if let view = try readAhead!.bytes(at: offset, count: count) {
             noteReadAhead(readAhead!)
@@ -151,7 +178,8 @@ public final class ByteSource {
             throw LogScanError(path: path, position: offset, .unsupported("cannot go back in a pipe or stream"))
         }
         retire(readAhead!)
-        readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: offset, positional: true, chunkBytes: chunk)
+        readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: start, positional: true, chunkBytes: chunk,
+                              directAlignment: directAlignment)
         let view = try readAhead!.bytes(at: offset, count: count)!
         noteReadAhead(readAhead!)
         return view
@@ -230,8 +258,9 @@ public final class ByteSource {
             let e = region.advise(MADV_HUGEPAGE)
             if e != 0 { report.hugePages = .transparentRefused(errno: e) }
         }
-        if sequential {
+        if sequential && options.advice != .none {
             region.advise(MADV_SEQUENTIAL)
+            if options.advice == .willneed { region.advise(MADV_WILLNEED) }
             // Start reading the next window in the background while this one
             // is scanned: on cold data, its first touch then finds pages in
             // the cache instead of stalling on the disk.
