@@ -254,8 +254,105 @@ Target: **{'met' if max(rss[k]['rss_kib'] for k in ('mmap', 'mmap_populate', 'pr
 """
 
 
+def filesystem(path):
+    """File system type and device of `path` (df -T), and the disk's model when sysfs names one."""
+    out = subprocess.run(["df", "-T", path], capture_output=True, text=True).stdout.splitlines()
+    fields = out[-1].split() if len(out) > 1 else ["?", "?"]
+    return {"device": fields[0], "type": fields[1]}
+
+
+def lscpu():
+    info = {}
+    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            info[k.strip()] = v.strip()
+    return {k: info.get(k, "") for k in ("Model name", "CPU(s)", "Hypervisor vendor", "L3 cache")}
+
+
+IO_PATHS = ["auto", "mmap", "mmap-populate", "mmap-sequential", "mmap-willneed", "mmap-hugetlb",
+            "pread", "pread-readahead", "o-direct"]
+
+
+def section_io(quick):
+    """`logscan bench` warm and cold on one native log (every path in a fresh process)."""
+    size = (256 * MiB) if quick else 1536 * MiB
+    runs = 2 if quick else 7
+    values = os.path.join(BENCH_DIR, f"values-{size >> 20}M.txt")
+    make_values(values, size)
+    raw = os.path.join(BENCH_DIR, f"native-{size >> 20}M")
+    make_native_log(raw, values)
+    res = {"input": {"path": raw, "log_bytes": sum(os.path.getsize(p) for p in segment_files(raw, ".seg")),
+                     "segments": len(segment_files(raw, ".seg"))},
+           "filesystem": filesystem(raw), "lscpu": lscpu()}
+    for mode in ("warm", "cold"):
+        log(f"logscan bench ({mode}, {runs} runs per path)")
+        cmd = [BIN, "bench", "--json", "--runs", str(runs)] + (["--cold"] if mode == "cold" else []) + [raw]
+        res[mode] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return res
+
+
+def render_io(r):
+    def table(d):
+        rows = []
+        by = {p["name"]: p for p in d["paths"]}
+        mmap = by.get("mmap", {}).get("seconds")
+        for name in IO_PATHS:
+            p = by.get(name)
+            if p is None:
+                continue
+            if not p.get("available"):
+                rows.append(f"| {name} | {p.get('note', 'n/a')} | | | | | | |")
+                continue
+            ratio = f"{p['seconds'] / mmap:.2f}×" if mmap else ""
+            rows.append(f"| {name} | {p['seconds'] * 1000:.0f} | {p['mb_per_s']:.0f} | {ratio} | {p['minor_faults']} | "
+                        f"{p['major_faults']} | {p['peak_rss_bytes'] / MiB:.0f} | {p['io']} |")
+        return "\n".join(["| path | ms | MB/s | vs mmap | minor faults | major faults | peak RSS (MiB) | I/O as --stats reports it |",
+                          "|---|---:|---:|---:|---:|---:|---:|---|"] + rows)
+    inp, fs, cpu = r["input"], r["filesystem"], r["lscpu"]
+    w, c = r["warm"], r["cold"]
+    wb = {p["name"]: p for p in w["paths"]}
+    cb = {p["name"]: p for p in c["paths"]}
+    def best(by, names):
+        avail = [n for n in names if by.get(n, {}).get("available")]
+        return min(avail, key=lambda n: by[n]["seconds"]) if avail else None
+    maps = ["mmap", "mmap-populate", "mmap-sequential", "mmap-willneed"]
+    reads = ["pread", "pread-readahead", "o-direct"]
+    def verdict(by):
+        m, p = best(by, maps), best(by, reads)
+        if not m or not p:
+            return "n/a"
+        return f"best mapping {m} {by[m]['seconds'] * 1000:.0f} ms, best copy {p} {by[p]['seconds'] * 1000:.0f} ms " \
+               f"(copy/mapping = {by[p]['seconds'] / by[m]['seconds']:.2f})"
+    return f"""## I/O paths (issue 7)
+
+`logscan bench` on a native log of {inp['segments']} segments, {inp['log_bytes'] / GiB:.2f} GiB, counting every record
+(as `replay --count`), each path in a fresh process, {w['runs']} runs per path interleaved, median shown.
+Machine: {cpu['Model name']} ({cpu['CPU(s)']} vCPUs, {cpu['Hypervisor vendor'] or 'bare metal'} guest, L3 {cpu['L3 cache']}),
+file system {fs['type']} on {fs['device']} (a virtio disk).
+
+Warm (every file read once before the runs, all of it in the page cache):
+
+{table(w)}
+
+Cold ({'; '.join(c['preparation'])}):
+
+{table(c)}
+
+Warm: {verdict(wb)}. Cold: {verdict(cb)}.
+
+What `--io auto` does with this (ByteSource.autoPath): a scan of a regular file of 4 MiB or more
+asks mincore (PageCacheProbe: a mapping never touched, up to 4096 pages sampled) how much of it
+is cached; at least half: mapped; less: pread with the read-ahead thread. Lookups (index files,
+seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the choice
+(`auto: N% cached`).
+"""
+
+
 SECTIONS = {
     "native": (section_native, render_native),
+    "io": (section_io, render_io),
 }
 
 

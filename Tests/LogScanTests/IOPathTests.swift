@@ -29,6 +29,38 @@ import Testing
         #expect(tail.records.count == written.count - 700)
     }
 
+    /// `--io auto` maps a scan of a warm file and reads a cold large one
+    /// with pread + read-ahead, and says why. Residency is set up with
+    /// posix_fadvise (evict) and read() (warm), which the test directory's
+    /// file system (ext4 under /tmp) honours.
+    @Test func autoDecidesByPageCacheResidency() throws {
+        let dir = TemporaryDirectory()
+        let written = try writeLog(dir.path, randomRecords(6000, maxValue: 64 << 10, seed: 5),
+                                   options: NativeWriterOptions(segmentBytes: 64 << 20, blockBytes: 64 << 10))
+        let segments = try NativeLogDirectory.segments(in: dir.path).map(\.path)
+        #expect(segments.count == 1)
+        let size = Directory.fileSize(segments[0])
+        #expect(size >= Int64(IOOptions().coldPreadBytes), "the log must be large enough to count as a large file")
+
+        _ = IOBench.evict(segments, dropCaches: false)
+        let cold = replay(dir.path)
+        #expect(cold.1.records == written.count)
+        let coldReport = try #require(cold.1.io.first?.report)
+        #expect(coldReport.path == .pread && coldReport.readAhead, "\(coldReport.summary)")
+        #expect(coldReport.autoReason?.hasSuffix("cached, cold") == true, "\(coldReport.summary)")
+
+        IOBench.warm(segments)
+        let warm = replay(dir.path)
+        #expect(zip(warm.0.records, cold.0.records).allSatisfy { $0.sameContent($1) } && warm.1.records == written.count)
+        let warmReport = try #require(warm.1.io.first?.report)
+        #expect(warmReport.path == .mmap, "\(warmReport.summary)")
+        #expect(warmReport.autoReason == "100% cached", "\(warmReport.summary)")
+
+        // Index files and seeks are lookups: mapped whatever their residency.
+        let lookup = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(), purpose: .lookup)
+        #expect(lookup.report.path == .mmap && lookup.report.autoReason == "lookup")
+    }
+
     @Test func directPathReportsARefusingFileSystem() throws {
         // /dev/shm is tmpfs: kernels before 6.6 refuse O_DIRECT there; newer
         // ones allow it. Either way the answer is a reason or nil, never a crash.

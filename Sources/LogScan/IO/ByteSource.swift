@@ -44,6 +44,7 @@ public final class ByteSource {
         mapAlignment = hugetlb ? file.hugetlbPageSize! : PageSize.bytes
 
         let ioPath: IOReport.Path
+        var autoReason: String? = nil
         if !file.isSeekable {
             if file.kind == .directory {
                 throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
@@ -57,7 +58,9 @@ public final class ByteSource {
             case .mmap: ioPath = .mmap
             case .pread, .direct: ioPath = .pread
             case .auto:
-                ioPath = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
+                let choice = Self.autoPath(file: file, options: options, purpose: purpose, hugetlb: hugetlb)
+                ioPath = choice.path
+                autoReason = choice.reason
             }
         }
         size = ioPath == .stream ? nil : file.sizeAtOpen
@@ -69,6 +72,7 @@ public final class ByteSource {
         report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
         report.advice = options.advice
+        report.autoReason = autoReason
         // O_DIRECT only for scans: a lookup reads a few small pieces, which
         // the page cache serves better than aligned reads from the disk.
         var direct: Int? = nil
@@ -99,6 +103,29 @@ public final class ByteSource {
         if ioPath == .pread && purpose == .scan {
             _ = posix_fadvise(file.descriptor.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
         }
+    }
+
+    /// `--io auto` for a regular file, with the reason `--stats` shows:
+    /// * small files (< `smallFileBytes`): pread (one read beats a mapping);
+    /// * huge pages on hugetlbfs, and lookups: mapped (a lookup touches a few
+    ///   pages; a mapping reads only those);
+    /// * scans: mapped when most of the file is in the page cache (mapping
+    ///   was ~1.2× faster than pread there), pread with the read-ahead thread
+    ///   when it is not and the file is large enough for read-ahead to pay
+    ///   (cold, pread + read-ahead was ~1.3× faster than mapping on this
+    ///   kind of machine: docs/BENCHMARKS.md, "I/O paths"). Residency comes
+    ///   from `PageCacheProbe` (mincore, nothing read).
+    static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose, hugetlb: Bool) -> (path: IOReport.Path, reason: String) {
+        let size = file.sizeAtOpen
+        if hugetlb { return (.mmap, "hugetlbfs") }
+        if size < Int64(options.smallFileBytes) { return (.pread, "small file") }
+        if purpose == .lookup { return (.mmap, "lookup") }
+        guard size >= Int64(options.coldPreadBytes),
+              let resident = PageCacheProbe.residentFraction(fd: file.descriptor.rawValue, size: size) else {
+            return (.mmap, "scan")
+        }
+        let percent = Int((resident * 100).rounded())
+        return resident >= options.warmFraction ? (.mmap, "\(percent)% cached") : (.pread, "\(percent)% cached, cold")
     }
 
     /// Bytes already in memory (a buffer received over the network, a fuzz
@@ -199,6 +226,19 @@ public final class ByteSource {
         if let end = current.endOfFile, report.path == .stream { size = end }
     }
 
+    /// Asks the kernel to start reading bytes [offset, offset + count) of the
+    /// current window (MADV_WILLNEED), so that the pages a lookup is about
+    /// to touch arrive in one read instead of one fault each. Nothing for
+    /// the copying paths, or outside the window.
+    public func willNeed(at offset: Int64, count: Int) {
+        guard report.path == .mmap, let windowBase, count > 0, offset >= windowStart,
+              offset + Int64(count) <= windowStart + windowLength else { return }
+        let page = Int64(PageSize.bytes)
+        let start = (offset - windowStart) / page * page
+        let end = min(windowLength, offset - windowStart + Int64(count))
+        _ = madvise(UnsafeMutableRawPointer(mutating: windowBase + Int(start)), Int(end - start), MADV_WILLNEED)
+    }
+
     /// True when a fault outside the guard patched the current window: the
     /// file shrank while its bytes were being handed out.
     public var windowFaulted: Bool { windowBase != nil && logscan_guard_mapping_faulted(windowSlot) != 0 }
@@ -259,7 +299,10 @@ public final class ByteSource {
             if e != 0 { report.hugePages = .transparentRefused(errno: e) }
         }
         if sequential && options.advice != .none {
-            region.advise(MADV_SEQUENTIAL)
+            // MADV_SEQUENTIAL turns the kernel's fault read-around (large
+            // folios) into 128 KiB synchronous read-ahead per fault: cold
+            // scans ran 2.2x slower with it (docs/BENCHMARKS.md, "I/O paths").
+            if options.advice == .sequential { region.advise(MADV_SEQUENTIAL) }
             if options.advice == .willneed { region.advise(MADV_WILLNEED) }
             // Start reading the next window in the background while this one
             // is scanned: on cold data, its first touch then finds pages in

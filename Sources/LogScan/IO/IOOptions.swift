@@ -2,7 +2,8 @@
 /// (`--io`, `--populate`, `--huge-pages`, `--window`).
 public struct IOOptions: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
-        /// Decide per file: streams and tiny files through read/pread, the rest mapped.
+        /// Decide per file: streams and tiny files through read/pread; scans
+        /// of cold large files through pread with read-ahead; the rest mapped.
         case auto
         /// Map the file (in bounded windows when it is larger than one window).
         case mmap
@@ -20,8 +21,9 @@ public struct IOOptions: Sendable, Equatable {
         case none
         /// MADV_SEQUENTIAL on each window, POSIX_FADV_WILLNEED on the next one.
         case sequential
-        /// As `sequential`, plus MADV_WILLNEED over the window just mapped
-        /// (the kernel starts reading all of it at once).
+        /// MADV_WILLNEED over the window just mapped (the kernel starts
+        /// reading all of it at once) and POSIX_FADV_WILLNEED on the next
+        /// one; no MADV_SEQUENTIAL.
         case willneed
     }
 
@@ -39,6 +41,11 @@ public struct IOOptions: Sendable, Equatable {
     /// In auto mode, regular files smaller than this are read, not mapped:
     /// a mapping costs more system calls than one pread of the whole file.
     public var smallFileBytes: Int
+    /// In auto mode, a scan of a regular file at least this large is read
+    /// with pread (and the read-ahead thread) when less than `warmFraction`
+    /// of it is in the page cache; otherwise it is mapped.
+    public var coldPreadBytes = 4 << 20
+    public var warmFraction = 0.5
     /// Access-pattern advice for mapped scans.
     public var advice: Advice = .sequential
     /// pread scans copy on a reading thread of their own (`ReadAhead`);

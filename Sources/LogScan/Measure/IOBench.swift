@@ -12,7 +12,7 @@ public enum BenchPath: String, CaseIterable, Sendable {
     case mmapPopulate = "mmap-populate"
     /// MADV_SEQUENTIAL per window, POSIX_FADV_WILLNEED on the next (`--io mmap`).
     case mmapSequential = "mmap-sequential"
-    /// As mmap-sequential, plus MADV_WILLNEED on each window as it is mapped.
+    /// MADV_WILLNEED on each window as it is mapped, POSIX_FADV_WILLNEED on the next.
     case mmapWillneed = "mmap-willneed"
     case mmapHugetlb = "mmap-hugetlb"
     /// pread into one 1 MiB buffer, synchronously.
