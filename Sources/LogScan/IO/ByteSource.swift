@@ -182,7 +182,12 @@ public final class ByteSource {
         let positional = report.path == .pread
         var chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
         let alignment = Int64(directAlignment ?? 1)
-        if let directAlignment { chunk = (chunk + directAlignment - 1) / directAlignment * directAlignment }
+        if let directAlignment {
+            // Each O_DIRECT read waits for the disk (no page-cache read-ahead
+            // behind it): fewer, larger reads keep the device busier.
+            chunk = max(chunk, Self.directChunkBytes)
+            chunk = (chunk + directAlignment - 1) / directAlignment * directAlignment
+        }
         // O_DIRECT reads start on an aligned offset; the ring hands out views
         // from any offset inside what it read.
         let start = offset / alignment * alignment
@@ -212,6 +217,9 @@ public final class ByteSource {
         return view
     }
 
+    /// O_DIRECT read size (1 MiB: 700 MB/s cold here; see docs/BENCHMARKS.md).
+    static let directChunkBytes = 4 << 20
+
     private var retiredBytes: Int64 = 0
     private var retiredCalls = 0
 
@@ -236,7 +244,15 @@ public final class ByteSource {
         let page = Int64(PageSize.bytes)
         let start = (offset - windowStart) / page * page
         let end = min(windowLength, offset - windowStart + Int64(count))
-        _ = madvise(UnsafeMutableRawPointer(mutating: windowBase + Int(start)), Int(end - start), MADV_WILLNEED)
+        // The kernel reads at most its read-ahead size (bdi io_pages or
+        // ra_pages) per request and drops the rest: ask piece by piece.
+        let piece: Int64 = 2 << 20
+        var at = start
+        while at < end {
+            let n = min(piece, end - at)
+            _ = madvise(UnsafeMutableRawPointer(mutating: windowBase + Int(at)), Int(n), MADV_WILLNEED)
+            at += n
+        }
     }
 
     /// True when a fault outside the guard patched the current window: the
@@ -298,7 +314,12 @@ public final class ByteSource {
             let e = region.advise(MADV_HUGEPAGE)
             if e != 0 { report.hugePages = .transparentRefused(errno: e) }
         }
-        if sequential && options.advice != .none {
+        if !sequential {
+            // Lookups: no read-around. A fault would otherwise read up to
+            // the device's read-ahead size around the page (8 MiB on this
+            // machine's virtio disk: ~20 ms a fault) for one entry.
+            region.advise(MADV_RANDOM)
+        } else if options.advice != .none {
             // MADV_SEQUENTIAL turns the kernel's fault read-around (large
             // folios) into 128 KiB synchronous read-ahead per fault: cold
             // scans ran 2.2x slower with it (docs/BENCHMARKS.md, "I/O paths").

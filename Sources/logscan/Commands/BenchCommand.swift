@@ -24,6 +24,12 @@ struct BenchCommand: ParsableCommand {
         as root, sync + echo 1 > /proc/sys/vm/drop_caches.
 
         Every path must count the same records; when they do not, bench says so and exits 2.
+
+        --index-lookups N PATH.idx measures page faults per lookup in a native index instead: \
+        the plain binary search, the page-aware search and the page-aware search over in-memory \
+        page samples, each on an index evicted from the page cache, both as one lookup per \
+        fresh open (what replay --from does; repeated --cold-opens times) and as N lookups on \
+        one open.
         """)
 
     @Argument(help: ArgumentHelp("A segment file or log directory.", valueName: "path"))
@@ -43,6 +49,12 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Log format: auto, native, leveldb, rocksdb or kafka.")
     var kind: LogKind = .auto
+
+    @Option(name: .customLong("index-lookups"), help: ArgumentHelp("Measure page faults per lookup in a native .idx file.", valueName: "n"))
+    var indexLookups: Int?
+
+    @Option(name: .customLong("cold-opens"), help: ArgumentHelp("With --index-lookups: cold opens with one lookup each.", valueName: "n"))
+    var coldOpens = 20
 
     /// Internal: run one path in this process and print one JSON line.
     @Option(name: .customLong("run-path"), help: ArgumentHelp(visibility: .private))
@@ -68,6 +80,10 @@ struct BenchCommand: ParsableCommand {
             out.string(BenchJSON.line(m))
             out.byte(0x0A)
             out.flush()
+            return
+        }
+        if let indexLookups {
+            try lookups(indexLookups)
             return
         }
         try compare()
@@ -142,6 +158,52 @@ struct BenchCommand: ParsableCommand {
             throw ExitCode(ExitStatus.error)
         }
         if !failed.isEmpty { throw ExitCode(ExitStatus.error) }
+    }
+
+    private func lookups(_ n: Int) throws {
+        var out = OutputBuffer(fd: 1)
+        let results: [IndexLookupBench.Result]
+        do {
+            results = try IndexLookupBench.run(indexPath: paths[0], lookups: n, coldOpens: coldOpens)
+        } catch {
+            var err = OutputBuffer(fd: 2)
+            err.string("logscan: bench: \(error)\n")
+            err.flush()
+            throw ExitCode(ExitStatus.error)
+        }
+        let pageBytes = (try? OpenFile(path: paths[0]).sizeAtOpen) ?? 0
+        if json {
+            out.string("{\"index\":")
+            ByteEncodings.writeJSONString(paths[0], to: &out)
+            out.string(",\"bytes\":\(pageBytes),\"results\":[")
+            for (i, r) in results.enumerated() {
+                if i > 0 { out.byte(0x2C) }
+                out.string("{\"strategy\":\"\(r.strategy.rawValue)\",\"scenario\":")
+                ByteEncodings.writeJSONString(r.scenario, to: &out)
+                out.string(",\"lookups\":\(r.lookups),\"minor_faults\":\(r.minorFaults),\"major_faults\":\(r.majorFaults)")
+                out.string(",\"pages_read\":\(r.pagesRead),\"seconds\":\(Human.fixed(r.seconds, 6))")
+                out.string(",\"setup_minor_faults\":\(r.setupMinorFaults),\"setup_major_faults\":\(r.setupMajorFaults)")
+                out.string(",\"setup_seconds\":\(Human.fixed(r.setupSeconds, 6)),\"agrees\":\(r.agrees)}")
+            }
+            out.string("]}\n")
+        } else {
+            out.string("index: \(paths[0]) (\(Human.bytes(Double(pageBytes)))); evicted (posix_fadvise DONTNEED) before each open\n")
+            out.string("strategy    scenario                             pages/lookup  major/lookup  minor/lookup  us/lookup  setup (samples)\n")
+            for r in results {
+                let per = { (v: Double) in Human.fixed(v / Double(max(1, r.lookups)), 2) }
+                var line = r.strategy.rawValue.padding(12) + r.scenario.padding(37)
+                line += per(Double(r.pagesRead)).leftPadding(12) + per(Double(r.majorFaults)).leftPadding(14)
+                line += per(Double(r.minorFaults)).leftPadding(14) + Human.fixed(r.seconds * 1e6 / Double(max(1, r.lookups)), 1).leftPadding(11)
+                if r.strategy == .sampled {
+                    line += "  \(r.setupMajorFaults) major, \(r.setupMinorFaults) minor, \(Human.fixed(r.setupSeconds * 1000, 1)) ms"
+                    if r.lookups > 1 && r.scenario.hasPrefix("one") { line += " (summed)" }
+                }
+                if !r.agrees { line += "  BUG: found other entries than the binary search" }
+                out.string(line + "\n")
+            }
+        }
+        out.flush()
+        if results.contains(where: { !$0.agrees }) { throw ExitCode(ExitStatus.error) }
     }
 
     private func percent(_ value: Double?) -> String {
@@ -266,4 +328,9 @@ enum BenchReport {
         }
         out.string("]}\n")
     }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? " " + self : String(repeating: " ", count: width - count) + self }
 }
