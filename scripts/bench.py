@@ -395,7 +395,9 @@ knows, with a bisection whenever interpolation fails to halve the range (on a st
 stays within twice the binary search's pages: IndexSearchTests). With page samples (one key per
 page, read in one pass after asking for the whole index with MADV_WILLNEED) a lookup reads at most
 two pages; an index builds them after its second lookup, so a replay (one or two lookups per
-index) never pays for the pass, and a reader making many lookups on one index does.
+index) never pays for the pass, and a reader making many lookups on one index does. Over many
+lookups on one open the binary search's first probes are the same for every lookup (read once,
+then warm), so it draws level with the page-aware search; the samples are what bound those.
 
 Index mappings get MADV_RANDOM. Without it a fault on a cold page reads the device's read-ahead
 size around it (`read_ahead_kb` = 8192 on this machine's virtio disk): a single cold lookup then

@@ -14,7 +14,7 @@ import Testing
         IOOptions(mode: .auto),
         // O_DIRECT scans (the test directory is on a file system that allows it).
         IOOptions(mode: .direct),
-        { var o = IOOptions(mode: .mmap, windowBytes: 16 * PageSize.bytes); o.advice = .willneed; return o }(),
+        { var o = IOOptions(mode: .mmap, windowBytes: 16 * PageSize.bytes); o.advice = .sequential; return o }(),
         { var o = IOOptions(mode: .pread); o.readAheadThread = false; return o }(),
     ]
 

@@ -46,8 +46,11 @@ public struct IOOptions: Sendable, Equatable {
     /// of it is in the page cache; otherwise it is mapped.
     public var coldPreadBytes = 4 << 20
     public var warmFraction = 0.5
-    /// Access-pattern advice for mapped scans.
-    public var advice: Advice = .sequential
+    /// Access-pattern advice for mapped scans. willneed: on cold data it was
+    /// the fastest mapping (1.9 s for 1.5 GiB against 2.4 s without advice
+    /// and 2.9 s with MADV_SEQUENTIAL), on warm data all three were equal
+    /// (docs/BENCHMARKS.md, "I/O paths").
+    public var advice: Advice = .willneed
     /// pread scans copy on a reading thread of their own (`ReadAhead`);
     /// false reads synchronously into one buffer (for comparison).
     public var readAheadThread = true
@@ -102,7 +105,7 @@ public struct IOReport: Sendable, Equatable {
     /// pread with O_DIRECT, at this alignment (bytes); nil for cached I/O.
     public var directAlignment: Int? = nil
     /// The advice given to mapped windows.
-    public var advice: IOOptions.Advice = .sequential
+    public var advice: IOOptions.Advice = .willneed
     /// Why `--io auto` chose this path (nil for an explicit `--io`).
     public var autoReason: String? = nil
 
@@ -116,7 +119,7 @@ public struct IOReport: Sendable, Equatable {
             case .transparentRefused(let e): text += ", MADV_HUGEPAGE refused (\(errnoDescription(e)))"
             case .notRequested, .notApplicable: break
             }
-            if advice != .sequential { text += ", advice \(advice.rawValue)" }
+            if advice != .willneed { text += ", advice \(advice.rawValue)" }
             return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")" + autoNote
         case .pread:
             let direct = directAlignment.map { " O_DIRECT (\($0)-byte aligned)" } ?? ""

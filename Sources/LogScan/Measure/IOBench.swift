@@ -10,9 +10,9 @@ public enum BenchPath: String, CaseIterable, Sendable {
     /// Mapped windows, no advice: the kernel's fault-around alone.
     case mmap
     case mmapPopulate = "mmap-populate"
-    /// MADV_SEQUENTIAL per window, POSIX_FADV_WILLNEED on the next (`--io mmap`).
+    /// MADV_SEQUENTIAL per window, POSIX_FADV_WILLNEED on the next.
     case mmapSequential = "mmap-sequential"
-    /// MADV_WILLNEED on each window as it is mapped, POSIX_FADV_WILLNEED on the next.
+    /// MADV_WILLNEED on each window as it is mapped, POSIX_FADV_WILLNEED on the next (`--io mmap`).
     case mmapWillneed = "mmap-willneed"
     case mmapHugetlb = "mmap-hugetlb"
     /// pread into one 1 MiB buffer, synchronously.

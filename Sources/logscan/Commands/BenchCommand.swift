@@ -9,8 +9,8 @@ struct BenchCommand: ParsableCommand {
         Counts the records of PATH (as replay --count does) once per I/O path, each in a fresh \
         process of its own, so that page faults and peak RSS belong to that path: auto (what \
         logscan picks), mmap (no advice), mmap-populate (MAP_POPULATE), mmap-sequential \
-        (MADV_SEQUENTIAL + next window POSIX_FADV_WILLNEED, what --io mmap does), mmap-willneed \
-        (plus MADV_WILLNEED on each window), mmap-hugetlb (MAP_HUGETLB; only on hugetlbfs), \
+        (MADV_SEQUENTIAL + next window POSIX_FADV_WILLNEED), mmap-willneed (MADV_WILLNEED on each \
+        window + POSIX_FADV_WILLNEED on the next, what --io mmap does), mmap-hugetlb (MAP_HUGETLB; only on hugetlbfs), \
         pread (one 1 MiB buffer, synchronous), pread-readahead (a reading thread, what --io pread \
         does for scans) and o-direct (O_DIRECT pread, where the file system allows it).
 
