@@ -41,7 +41,10 @@ public final class ByteSource {
         self.path = file.path
         self.options = options
         let hugetlb = options.hugePages && file.hugetlbPageSize != nil
-        mapAlignment = hugetlb ? file.hugetlbPageSize! : PageSize.bytes
+        // A hugetlbfs file can only be mapped at huge-page offsets, with or
+        // without MAP_HUGETLB (`logscan bench` caught `--io mmap` failing at
+        // its second window there).
+        mapAlignment = file.hugetlbPageSize ?? PageSize.bytes
 
         let ioPath: IOReport.Path
         var autoReason: String? = nil
@@ -58,7 +61,8 @@ public final class ByteSource {
             case .mmap: ioPath = .mmap
             case .pread, .direct: ioPath = .pread
             case .auto:
-                let choice = Self.autoPath(file: file, options: options, purpose: purpose, hugetlb: hugetlb)
+                let choice = Self.autoPath(file: file, options: options, purpose: purpose,
+                                           hugetlb: file.hugetlbPageSize != nil)
                 ioPath = choice.path
                 autoReason = choice.reason
             }
@@ -107,7 +111,8 @@ public final class ByteSource {
 
     /// `--io auto` for a regular file, with the reason `--stats` shows:
     /// * small files (< `smallFileBytes`): pread (one read beats a mapping);
-    /// * huge pages on hugetlbfs, and lookups: mapped (a lookup touches a few
+    /// * files on hugetlbfs (always in memory; mincore says nothing useful
+    ///   there), and lookups: mapped (a lookup touches a few
     ///   pages; a mapping reads only those);
     /// * scans: mapped when most of the file is in the page cache (mapping
     ///   was ~1.2× faster than pread there), pread with the read-ahead thread
