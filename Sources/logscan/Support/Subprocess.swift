@@ -92,9 +92,9 @@ enum FlatJSON {
             skipSpace()
             switch bytes.first {
             case 0x22: guard let s = string() else { return nil }; result[key] = .string(s)
-            case UInt8(ascii: "t"): bytes.removeFirst(4); result[key] = .bool(true)
-            case UInt8(ascii: "f"): bytes.removeFirst(5); result[key] = .bool(false)
-            case UInt8(ascii: "n"): bytes.removeFirst(4); result[key] = .null
+            case UInt8(ascii: "t"): guard bytes.starts(with: "true".utf8) else { return nil }; bytes.removeFirst(4); result[key] = .bool(true)
+            case UInt8(ascii: "f"): guard bytes.starts(with: "false".utf8) else { return nil }; bytes.removeFirst(5); result[key] = .bool(false)
+            case UInt8(ascii: "n"): guard bytes.starts(with: "null".utf8) else { return nil }; bytes.removeFirst(4); result[key] = .null
             default:
                 var token: [UInt8] = []
                 while let b = bytes.first, b != 0x2C && b != 0x7D && b != 0x20 { token.append(b); bytes.removeFirst() }
