@@ -12,6 +12,10 @@ import Testing
         IOOptions(mode: .pread),
         IOOptions(mode: .pread, readBufferBytes: 4096),
         IOOptions(mode: .auto),
+        // O_DIRECT scans (the test directory is on a file system that allows it).
+        IOOptions(mode: .direct),
+        { var o = IOOptions(mode: .mmap, windowBytes: 16 * PageSize.bytes); o.advice = .sequential; return o }(),
+        { var o = IOOptions(mode: .pread); o.readAheadThread = false; return o }(),
     ]
 
     @Test(arguments: [NativeFormat.Codec.none, .lz4])

@@ -86,6 +86,16 @@ ptrdiff_t logscan_literal_find(const logscan_literal *literal, const void *hayst
 /// system magic and block size of the file open at fd. Returns 0 or errno.
 int logscan_fs_info(int fd, int64_t *type, int64_t *block_size);
 
+/// Turns on O_DIRECT for the open file description at fd (fcntl F_SETFL;
+/// O_DIRECT needs _GNU_SOURCE, which the Swift side does not have).
+/// Returns 0 or errno: EINVAL when the file system refuses direct I/O.
+int logscan_set_direct(int fd);
+
+/// The alignment O_DIRECT needs for buffers, offsets and lengths of the file
+/// at fd: statx's STATX_DIOALIGN where the kernel reports it, else the file
+/// system's block size, never below 512. 0 when nothing could be learned.
+int64_t logscan_direct_alignment(int fd);
+
 #ifdef __cplusplus
 }
 #endif

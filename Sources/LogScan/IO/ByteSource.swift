@@ -32,6 +32,8 @@ public final class ByteSource {
     /// Sequential scans through pread or read() go through a reading thread.
     private let readsAhead: Bool
     private var readAhead: ReadAhead?
+    /// O_DIRECT alignment (bytes) when the descriptor reads around the page cache.
+    private let directAlignment: Int?
     private let mapAlignment: Int
 
     public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
@@ -39,9 +41,13 @@ public final class ByteSource {
         self.path = file.path
         self.options = options
         let hugetlb = options.hugePages && file.hugetlbPageSize != nil
-        mapAlignment = hugetlb ? file.hugetlbPageSize! : PageSize.bytes
+        // A hugetlbfs file can only be mapped at huge-page offsets, with or
+        // without MAP_HUGETLB (`logscan bench` caught `--io mmap` failing at
+        // its second window there).
+        mapAlignment = file.hugetlbPageSize ?? PageSize.bytes
 
         let ioPath: IOReport.Path
+        var autoReason: String? = nil
         if !file.isSeekable {
             if file.kind == .directory {
                 throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
@@ -53,9 +59,12 @@ public final class ByteSource {
         } else {
             switch options.mode {
             case .mmap: ioPath = .mmap
-            case .pread: ioPath = .pread
+            case .pread, .direct: ioPath = .pread
             case .auto:
-                ioPath = (file.sizeAtOpen < Int64(options.smallFileBytes) && !hugetlb) ? .pread : .mmap
+                let choice = Self.autoPath(file: file, options: options, purpose: purpose,
+                                           hugetlb: file.hugetlbPageSize != nil)
+                ioPath = choice.path
+                autoReason = choice.reason
             }
         }
         size = ioPath == .stream ? nil : file.sizeAtOpen
@@ -66,10 +75,30 @@ public final class ByteSource {
             : (ioPath != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
+        report.advice = options.advice
+        report.autoReason = autoReason
+        // O_DIRECT only for scans: a lookup reads a few small pieces, which
+        // the page cache serves better than aligned reads from the disk.
+        var direct: Int? = nil
+        if options.mode == .direct && ioPath == .pread && purpose == .scan {
+            let e = logscan_set_direct(file.descriptor.rawValue)
+            if e != 0 {
+                let why = e == EINVAL ? "the file system refuses O_DIRECT" : "O_DIRECT"
+                throw LogScanError(path: file.path, .system(operation: why, errno: e))
+            }
+            // A power of two, at least 512 and at least the page (the
+            // read-ahead ring's chunks are page-aligned anyway).
+            var alignment = max(PageSize.bytes, Int(logscan_direct_alignment(file.descriptor.rawValue)))
+            if alignment & (alignment - 1) != 0 { alignment = 1 << (Int.bitWidth - alignment.leadingZeroBitCount) }
+            direct = alignment
+        }
+        directAlignment = direct
+        report.directAlignment = direct
         // A scan that copies (pread, or read from a pipe) reads ahead on a
         // thread of its own, so the copy overlaps the decoding; lookups and
-        // small files read synchronously.
-        readsAhead = ioPath == .stream || (ioPath == .pread && purpose == .scan
+        // small files read synchronously. O_DIRECT always goes through the
+        // ring: its reads must be aligned, which the ring's chunks are.
+        readsAhead = ioPath == .stream || direct != nil || (ioPath == .pread && purpose == .scan && options.readAheadThread
             && file.sizeAtOpen >= Int64(4 * max(options.readBufferBytes, ReadAhead.minimumChunk)))
         report.readAhead = readsAhead
         if ioPath != .mmap && !readsAhead {
@@ -78,6 +107,30 @@ public final class ByteSource {
         if ioPath == .pread && purpose == .scan {
             _ = posix_fadvise(file.descriptor.rawValue, 0, 0, POSIX_FADV_SEQUENTIAL)
         }
+    }
+
+    /// `--io auto` for a regular file, with the reason `--stats` shows:
+    /// * small files (< `smallFileBytes`): pread (one read beats a mapping);
+    /// * files on hugetlbfs (always in memory; mincore says nothing useful
+    ///   there), and lookups: mapped (a lookup touches a few
+    ///   pages; a mapping reads only those);
+    /// * scans: mapped when most of the file is in the page cache (mapping
+    ///   was ~1.2× faster than pread there), pread with the read-ahead thread
+    ///   when it is not and the file is large enough for read-ahead to pay
+    ///   (cold, pread + read-ahead was ~1.3× faster than mapping on this
+    ///   kind of machine: docs/BENCHMARKS.md, "I/O paths"). Residency comes
+    ///   from `PageCacheProbe` (mincore, nothing read).
+    static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose, hugetlb: Bool) -> (path: IOReport.Path, reason: String) {
+        let size = file.sizeAtOpen
+        if hugetlb { return (.mmap, "hugetlbfs") }
+        if size < Int64(options.smallFileBytes) { return (.pread, "small file") }
+        if purpose == .lookup { return (.mmap, "lookup") }
+        guard size >= Int64(options.coldPreadBytes),
+              let resident = PageCacheProbe.residentFraction(fd: file.descriptor.rawValue, size: size) else {
+            return (.mmap, "scan")
+        }
+        let percent = Int((resident * 100).rounded())
+        return resident >= options.warmFraction ? (.mmap, "\(percent)% cached") : (.pread, "\(percent)% cached, cold")
     }
 
     /// Bytes already in memory (a buffer received over the network, a fuzz
@@ -89,6 +142,7 @@ public final class ByteSource {
         options = IOOptions()
         mapAlignment = PageSize.bytes
         readsAhead = false
+        directAlignment = nil
         size = Int64(memory.count)
         report = IOReport(path: .memory, populate: false, hugePages: .notRequested, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
@@ -131,7 +185,15 @@ public final class ByteSource {
 
     private func readAheadBytes(at offset: Int64, count: Int) throws(LogScanError) -> UnsafeRawBufferPointer {
         let positional = report.path == .pread
-        let chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
+        var chunk = max(options.readBufferBytes, ReadAhead.minimumChunk)
+        let alignment = Int64(directAlignment ?? 1)
+        // O_DIRECT: 1 MiB chunks like the cached path. 4 MiB chunks were
+        // measured too (3.1-3.3 s against 3.3-3.4 s for 1.5 GiB here: one
+        // read in flight at a time either way) and only cost RSS.
+        if let directAlignment { chunk = (chunk + directAlignment - 1) / directAlignment * directAlignment }
+        // O_DIRECT reads start on an aligned offset; the ring hands out views
+        // from any offset inside what it read.
+        let start = offset / alignment * alignment
         // Far ahead of what was read (an index seek): start over there
         // rather than read everything in between.
         if positional, let current = readAhead, offset > current.frontier + Int64(8 * chunk) {
@@ -139,8 +201,8 @@ public final class ByteSource {
             readAhead = nil
         }
         if readAhead == nil {
-            readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: positional ? offset : 0,
-                                  positional: positional, chunkBytes: chunk)
+            readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: positional ? start : 0,
+                                  positional: positional, chunkBytes: chunk, directAlignment: directAlignment)
         }
         if let view = try readAhead!.bytes(at: offset, count: count) {
             noteReadAhead(readAhead!)
@@ -151,7 +213,8 @@ public final class ByteSource {
             throw LogScanError(path: path, position: offset, .unsupported("cannot go back in a pipe or stream"))
         }
         retire(readAhead!)
-        readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: offset, positional: true, chunkBytes: chunk)
+        readAhead = ReadAhead(fd: file!.descriptor.rawValue, path: path, at: start, positional: true, chunkBytes: chunk,
+                              directAlignment: directAlignment)
         let view = try readAhead!.bytes(at: offset, count: count)!
         noteReadAhead(readAhead!)
         return view
@@ -169,6 +232,27 @@ public final class ByteSource {
         report.bytesRead = retiredBytes + current.bytesRead
         report.readCalls = retiredCalls + current.readCalls
         if let end = current.endOfFile, report.path == .stream { size = end }
+    }
+
+    /// Asks the kernel to start reading bytes [offset, offset + count) of the
+    /// current window (MADV_WILLNEED), so that the pages a lookup is about
+    /// to touch arrive in one read instead of one fault each. Nothing for
+    /// the copying paths, or outside the window.
+    public func willNeed(at offset: Int64, count: Int) {
+        guard report.path == .mmap, let windowBase, count > 0, offset >= windowStart,
+              offset + Int64(count) <= windowStart + windowLength else { return }
+        let page = Int64(PageSize.bytes)
+        let start = (offset - windowStart) / page * page
+        let end = min(windowLength, offset - windowStart + Int64(count))
+        // The kernel reads at most its read-ahead size (bdi io_pages or
+        // ra_pages) per request and drops the rest: ask piece by piece.
+        let piece: Int64 = 2 << 20
+        var at = start
+        while at < end {
+            let n = min(piece, end - at)
+            _ = madvise(UnsafeMutableRawPointer(mutating: windowBase + Int(at)), Int(n), MADV_WILLNEED)
+            at += n
+        }
     }
 
     /// True when a fault outside the guard patched the current window: the
@@ -230,8 +314,17 @@ public final class ByteSource {
             let e = region.advise(MADV_HUGEPAGE)
             if e != 0 { report.hugePages = .transparentRefused(errno: e) }
         }
-        if sequential {
-            region.advise(MADV_SEQUENTIAL)
+        if !sequential {
+            // Lookups: no read-around. A fault would otherwise read up to
+            // the device's read-ahead size around the page (8 MiB on this
+            // machine's virtio disk: ~20 ms a fault) for one entry.
+            region.advise(MADV_RANDOM)
+        } else if options.advice != .none {
+            // MADV_SEQUENTIAL turns the kernel's fault read-around (large
+            // folios) into 128 KiB synchronous read-ahead per fault: cold
+            // scans ran 2.2x slower with it (docs/BENCHMARKS.md, "I/O paths").
+            if options.advice == .sequential { region.advise(MADV_SEQUENTIAL) }
+            if options.advice == .willneed { region.advise(MADV_WILLNEED) }
             // Start reading the next window in the background while this one
             // is scanned: on cold data, its first touch then finds pages in
             // the cache instead of stalling on the disk.

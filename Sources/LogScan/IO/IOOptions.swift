@@ -2,12 +2,29 @@
 /// (`--io`, `--populate`, `--huge-pages`, `--window`).
 public struct IOOptions: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
-        /// Decide per file: streams and tiny files through read/pread, the rest mapped.
+        /// Decide per file: streams and tiny files through read/pread; scans
+        /// of cold large files through pread with read-ahead; the rest mapped.
         case auto
         /// Map the file (in bounded windows when it is larger than one window).
         case mmap
         /// Copy through pread into a reusable buffer (read for pipes and stdin).
         case pread
+        /// pread with O_DIRECT for scans: the page cache is bypassed, buffers,
+        /// offsets and lengths are aligned to the file's direct-I/O alignment.
+        /// Lookups (index files, seeks) still use plain pread.
+        case direct
+    }
+
+    /// What a mapped scan tells the kernel about its access pattern.
+    public enum Advice: String, Sendable, CaseIterable {
+        /// Nothing: the kernel's default fault-around and read-ahead.
+        case none
+        /// MADV_SEQUENTIAL on each window, POSIX_FADV_WILLNEED on the next one.
+        case sequential
+        /// MADV_WILLNEED over the window just mapped (the kernel starts
+        /// reading all of it at once) and POSIX_FADV_WILLNEED on the next
+        /// one; no MADV_SEQUENTIAL.
+        case willneed
     }
 
     public var mode: Mode
@@ -24,6 +41,19 @@ public struct IOOptions: Sendable, Equatable {
     /// In auto mode, regular files smaller than this are read, not mapped:
     /// a mapping costs more system calls than one pread of the whole file.
     public var smallFileBytes: Int
+    /// In auto mode, a scan of a regular file at least this large is read
+    /// with pread (and the read-ahead thread) when less than `warmFraction`
+    /// of it is in the page cache; otherwise it is mapped.
+    public var coldPreadBytes = 4 << 20
+    public var warmFraction = 0.5
+    /// Access-pattern advice for mapped scans. willneed: on cold data it was
+    /// the fastest mapping (1.9 s for 1.5 GiB against 2.4 s without advice
+    /// and 2.9 s with MADV_SEQUENTIAL), on warm data all three were equal
+    /// (docs/BENCHMARKS.md, "I/O paths").
+    public var advice: Advice = .willneed
+    /// pread scans copy on a reading thread of their own (`ReadAhead`);
+    /// false reads synchronously into one buffer (for comparison).
+    public var readAheadThread = true
 
     public static let defaultWindowBytes = 64 << 20
 
@@ -72,6 +102,12 @@ public struct IOReport: Sendable, Equatable {
     public var readCalls: Int
     /// A reading thread copied ahead of the cursor (pread and stream paths).
     public var readAhead = false
+    /// pread with O_DIRECT, at this alignment (bytes); nil for cached I/O.
+    public var directAlignment: Int? = nil
+    /// The advice given to mapped windows.
+    public var advice: IOOptions.Advice = .willneed
+    /// Why `--io auto` chose this path (nil for an explicit `--io`).
+    public var autoReason: String? = nil
 
     public var summary: String {
         switch path {
@@ -83,10 +119,15 @@ public struct IOReport: Sendable, Equatable {
             case .transparentRefused(let e): text += ", MADV_HUGEPAGE refused (\(errnoDescription(e)))"
             case .notRequested, .notApplicable: break
             }
-            return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")"
-        case .pread: return "pread\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
+            if advice != .willneed { text += ", advice \(advice.rawValue)" }
+            return text + ", \(windowsMapped) window\(windowsMapped == 1 ? "" : "s")" + autoNote
+        case .pread:
+            let direct = directAlignment.map { " O_DIRECT (\($0)-byte aligned)" } ?? ""
+            return "pread\(direct)\(readAhead ? " with read-ahead thread" : ""), \(readCalls) call\(readCalls == 1 ? "" : "s")" + autoNote
         case .memory: return "memory"
         case .stream: return "read (stream)\(readAhead ? " with read-ahead thread" : ""), \(readCalls) calls"
         }
     }
+
+    private var autoNote: String { autoReason.map { " (auto: \($0))" } ?? "" }
 }

@@ -34,10 +34,14 @@ final class ReadAhead {
     /// Starts reading `fd` at `offset` (with pread) or from its current
     /// position (with read, for pipes). The descriptor stays open for as
     /// long as this object lives (its owner keeps it).
-    init(fd: Int32, path: String, at offset: Int64, positional: Bool, chunkBytes: Int, slots: Int = 4) {
+    /// `directAlignment`: the descriptor has O_DIRECT; `offset` and
+    /// `chunkBytes` are multiples of it, and so are the chunks' addresses.
+    init(fd: Int32, path: String, at offset: Int64, positional: Bool, chunkBytes: Int, slots: Int = 4,
+         directAlignment: Int? = nil) {
         self.path = path
         self.chunkBytes = chunkBytes
-        ring = Ring(fd: fd, offset: offset, positional: positional, chunkBytes: chunkBytes, slots: slots)
+        ring = Ring(fd: fd, offset: offset, positional: positional, chunkBytes: chunkBytes, slots: slots,
+                    alignment: max(4096, directAlignment ?? 0), direct: directAlignment != nil)
         let context = Unmanaged.passRetained(ring).toOpaque()
         running = pthread_create(&thread, nil, { context in
             let ring = Unmanaged<Ring>.fromOpaque(context!).takeRetainedValue()
@@ -152,18 +156,23 @@ final class ReadAhead {
         let free = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
         let filled = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
         let stop = Atomic<Bool>(false)
+        /// O_DIRECT: a short read is the end of the file (the next read would
+        /// start at an unaligned offset, which O_DIRECT refuses).
+        let direct: Bool
+        private var ended = false
         private var nextOffset: Int64
         private var nextSlot = 0
 
-        init(fd: Int32, offset: Int64, positional: Bool, chunkBytes: Int, slots count: Int) {
+        init(fd: Int32, offset: Int64, positional: Bool, chunkBytes: Int, slots count: Int, alignment: Int, direct: Bool) {
             self.fd = fd
+            self.direct = direct
             self.positional = positional
             self.chunkBytes = chunkBytes
             slotCount = count
             nextOffset = offset
             slots = .allocate(capacity: count)
             for i in 0..<count {
-                slots.advanced(by: i).initialize(to: Slot(storage: .allocate(byteCount: chunkBytes, alignment: 4096), offset: offset))
+                slots.advanced(by: i).initialize(to: Slot(storage: .allocate(byteCount: chunkBytes, alignment: alignment), offset: offset))
             }
             sem_init(free, 0, UInt32(count))
             sem_init(filled, 0, 0)
@@ -205,7 +214,7 @@ final class ReadAhead {
             let storage = slots[index].storage
             // Fill the whole chunk (a pipe returns little at a time), but
             // hand over what there is once the source has nothing more.
-            while length < chunkBytes {
+            while length < chunkBytes && !ended {
                 let n = positional
                     ? pread(fd, storage + length, chunkBytes - length, off_t(nextOffset + Int64(length)))
                     : read(fd, storage + length, chunkBytes - length)
@@ -217,6 +226,7 @@ final class ReadAhead {
                 }
                 if n == 0 { break }
                 length += n
+                if direct && length < chunkBytes { ended = true }
             }
             slots[index].offset = nextOffset
             slots[index].length = length

@@ -16,7 +16,7 @@ struct Logscan: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ReplayCommand.self, GrepCommand.self, VerifyCommand.self, WriteCommand.self,
-                      StatCommand.self, IndexCommand.self])
+                      StatCommand.self, IndexCommand.self, BenchCommand.self])
 }
 
 extension Logscan {

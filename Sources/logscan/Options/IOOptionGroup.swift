@@ -4,8 +4,8 @@ import LogScan
 /// The I/O options every reading command shares.
 struct IOOptionGroup: ParsableArguments {
     @Option(name: .customLong("io"), help: ArgumentHelp(
-        "How to read files: auto, mmap or pread.",
-        discussion: "auto maps regular files (in bounded windows), reads pipes, stdin and devices with read(), and small files with pread."))
+        "How to read files: auto, mmap, pread or direct.",
+        discussion: "auto maps regular files (in bounded windows), reads pipes, stdin and devices with read(), and small files with pread. direct scans with O_DIRECT pread (bypassing the page cache)."))
     var mode: IOOptions.Mode = .auto
 
     @Flag(inversion: .prefixedNo, help: "Prefault each mapped window with MAP_POPULATE (default: on for scans).")

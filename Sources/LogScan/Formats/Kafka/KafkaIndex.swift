@@ -101,14 +101,18 @@ public final class KafkaIndex {
         return read.result
     }
 
-    /// The last entry whose key (offset, or timestamp) is at most `key`:
-    /// binary search, as the broker's lookup.
+    /// The last entry whose key (offset, or timestamp) is at most `key`.
+    /// Page-aware (`PageAwareSearch`) like the native index's lookups. Here
+    /// it matters less: opening the index checks every entry, which reads
+    /// all of its pages (the broker checks only the last entry and pays for
+    /// cold pages at lookup time instead; its fix is a warm tail section).
     public func floor(_ key: Int64) throws(LogScanError) -> (Int64, Int64)? {
-        var low = 0, high = entryCount  // entries below `low` have key <= `key`
-        while low < high {
-            let mid = (low + high) / 2
-            if try entry(mid).0 <= key { low = mid + 1 } else { high = mid }
-        }
+        var search = PageAwareSearch(headerBytes: 0, entrySize: kind.entrySize, count: entryCount)
+        let source = source
+        let low = try search.partitionPoint(
+            target: key, inclusive: false,
+            key: { i throws(LogScanError) in try entry(i).0 },
+            willNeed: { source.willNeed(at: $0, count: $1) })
         return low == 0 ? nil : try entry(low - 1)
     }
 

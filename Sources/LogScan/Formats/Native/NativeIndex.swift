@@ -33,6 +33,12 @@ public final class NativeIndex {
     public let baseSequence: UInt64
     public let entryCount: Int
     private let source: ByteSource
+    private var search: PageAwareSearch
+    private var lookups = 0
+    /// Lookups after which the index reads one key per page into memory
+    /// (`buildPageSamples`): from then on a lookup touches at most two pages.
+    /// A replay makes one or two lookups per index and never pays for it.
+    public var samplingAfterLookups = 2
 
     public convenience init(path: String, io: IOOptions = IOOptions()) throws(LogScanError) {
         let file = try OpenFile(path: path)
@@ -65,6 +71,33 @@ public final class NativeIndex {
         baseSequence = base
         // A torn last entry (the writer died mid-append) is not an entry.
         entryCount = Int(max(0, (source.size ?? 0) - Int64(NativeFormat.indexHeaderSize))) / NativeFormat.indexEntrySize
+        search = PageAwareSearch(headerBytes: NativeFormat.indexHeaderSize, entrySize: NativeFormat.indexEntrySize, count: entryCount)
+    }
+
+    /// Distinct pages of the index the last lookup read.
+    public private(set) var pagesTouchedByLastLookup = 0
+    /// Whether lookups search in-memory page samples first.
+    public var hasPageSamples: Bool { search.samples != nil }
+
+    /// Reads the first sequence number of every page (one pass, front to
+    /// back); lookups then touch at most two pages. Timestamps are searched
+    /// through their own samples (`maxTimestampSoFar` of the same entries).
+    public func buildPageSamples() throws(LogScanError) {
+        let source = source
+        try search.buildSamples(key: { i throws(LogScanError) in Self.orderKey(try entry(i).firstSequence) },
+                                willNeed: { source.willNeed(at: $0, count: $1) })
+        try timeSearch.buildSamples(key: { i throws(LogScanError) in try entry(i).maxTimestampSoFar })
+    }
+
+    private lazy var timeSearch = PageAwareSearch(headerBytes: NativeFormat.indexHeaderSize,
+                                                  entrySize: NativeFormat.indexEntrySize, count: entryCount)
+
+    /// Sequence numbers are unsigned: flipping the top bit orders them as Int64.
+    private static func orderKey(_ sequence: UInt64) -> Int64 { Int64(bitPattern: sequence ^ (1 << 63)) }
+
+    private func noteLookup() throws(LogScanError) {
+        lookups += 1
+        if lookups > samplingAfterLookups && search.samples == nil && entryCount > 0 { try buildPageSamples() }
     }
 
     public func entry(_ index: Int) throws(LogScanError) -> NativeIndexEntry {
@@ -84,12 +117,15 @@ public final class NativeIndex {
     }
 
     /// The last entry whose block starts at or before `sequence`.
+    /// Page-aware (`PageAwareSearch`): a few pages of a cold index, not log2 of them.
     public func floor(sequence: UInt64) throws(LogScanError) -> NativeIndexEntry? {
-        var low = 0, high = entryCount  // invariant: entries < low start <= sequence
-        while low < high {
-            let mid = (low + high) / 2
-            if try entry(mid).firstSequence <= sequence { low = mid + 1 } else { high = mid }
-        }
+        try noteLookup()
+        let source = source
+        let low = try search.partitionPoint(
+            target: Self.orderKey(sequence), inclusive: false,
+            key: { i throws(LogScanError) in Self.orderKey(try entry(i).firstSequence) },
+            willNeed: { source.willNeed(at: $0, count: $1) })
+        pagesTouchedByLastLookup = search.lastLookupPages
         return low == 0 ? nil : try entry(low - 1)
     }
 
@@ -101,12 +137,33 @@ public final class NativeIndex {
 
     /// The index of that entry; nil when no entry reaches `timestamp`.
     public func firstIndex(reachingTimestamp timestamp: Int64) throws(LogScanError) -> Int? {
-        var low = 0, high = entryCount
+        try noteLookup()
+        let source = source
+        let low = try timeSearch.partitionPoint(
+            target: timestamp, inclusive: true,
+            key: { i throws(LogScanError) in try entry(i).maxTimestampSoFar },
+            willNeed: { source.willNeed(at: $0, count: $1) })
+        pagesTouchedByLastLookup = timeSearch.lastLookupPages
+        return low == entryCount ? nil : low
+    }
+
+    /// The plain binary search lookups used before (kept to measure against).
+    public func binarySearchFloor(sequence: UInt64) throws(LogScanError) -> NativeIndexEntry? {
+        var pages: Set<Int> = []
+        func read(_ i: Int) throws(LogScanError) -> NativeIndexEntry {
+            let start = NativeFormat.indexHeaderSize + i * NativeFormat.indexEntrySize
+            pages.insert(start / PageSize.bytes)
+            pages.insert((start + NativeFormat.indexEntrySize - 1) / PageSize.bytes)
+            return try entry(i)
+        }
+        var low = 0, high = entryCount  // invariant: entries < low start <= sequence
         while low < high {
             let mid = (low + high) / 2
-            if try entry(mid).maxTimestampSoFar >= timestamp { high = mid } else { low = mid + 1 }
+            if try read(mid).firstSequence <= sequence { low = mid + 1 } else { high = mid }
         }
-        return low == entryCount ? nil : low
+        let result = low == 0 ? nil : try read(low - 1)
+        pagesTouchedByLastLookup = pages.count
+        return result
     }
 
     /// Every entry, for checks and rebuilds.

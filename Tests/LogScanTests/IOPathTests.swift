@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import LogScan
+
+/// The I/O paths `logscan bench` compares: O_DIRECT reads what pread reads,
+/// and bench itself runs every path and agrees on the records.
+@Suite struct IOPathTests {
+    @Test func directReadsTheSameRecordsAsPread() throws {
+        let dir = TemporaryDirectory()
+        // Segments of several 1 MiB read-ahead chunks, records straddling
+        // chunk boundaries, file sizes not multiples of the alignment.
+        let records = randomRecords(900, maxValue: 40 << 10, seed: 77)
+        let written = try writeLog(dir.path, records, options: NativeWriterOptions(segmentBytes: 6 << 20, blockBytes: 32 << 10))
+        let (viaPread, preadSummary) = replay(dir.path, ReplayOptions(io: IOOptions(mode: .pread)))
+        let (viaDirect, directSummary) = replay(dir.path, ReplayOptions(io: IOOptions(mode: .direct)))
+        #expect(viaDirect.failures.isEmpty && viaDirect.damage.isEmpty, "\(viaDirect.failures)")
+        #expect(directSummary.records == written.count)
+        #expect(viaDirect.records.count == viaPread.records.count && preadSummary.records == written.count)
+        #expect(zip(viaDirect.records, viaPread.records).allSatisfy { $0.sameContent($1) && $0.position == $1.position })
+        #expect(zip(viaDirect.records, written).allSatisfy { $0.sameContent($1) })
+        let reports = directSummary.io.map(\.report)
+        #expect(!reports.isEmpty && reports.allSatisfy { $0.directAlignment != nil && $0.readAhead })
+        // A seek through the index with O_DIRECT: the index is read with
+        // plain pread, the segment from an aligned offset below the block.
+        var from = ReplayOptions(io: IOOptions(mode: .direct))
+        from.fromOffset = written[700].offset
+        let (tail, _) = replay(dir.path, from)
+        #expect(tail.records.first.map { $0.sameContent(written[700]) } == true)
+        #expect(tail.records.count == written.count - 700)
+    }
+
+    /// `--io auto` maps a scan of a warm file and reads a cold large one
+    /// with pread + read-ahead, and says why. Residency is set up with
+    /// posix_fadvise (evict) and read() (warm), which the test directory's
+    /// file system (ext4 under /tmp) honours.
+    @Test func autoDecidesByPageCacheResidency() throws {
+        let dir = TemporaryDirectory()
+        let written = try writeLog(dir.path, randomRecords(6000, maxValue: 64 << 10, seed: 5),
+                                   options: NativeWriterOptions(segmentBytes: 64 << 20, blockBytes: 64 << 10))
+        let segments = try NativeLogDirectory.segments(in: dir.path).map(\.path)
+        #expect(segments.count == 1)
+        let size = Directory.fileSize(segments[0])
+        #expect(size >= Int64(IOOptions().coldPreadBytes), "the log must be large enough to count as a large file")
+
+        _ = IOBench.evict(segments, dropCaches: false)
+        let cold = replay(dir.path)
+        #expect(cold.1.records == written.count)
+        let coldReport = try #require(cold.1.io.first?.report)
+        #expect(coldReport.path == .pread && coldReport.readAhead, "\(coldReport.summary)")
+        #expect(coldReport.autoReason?.hasSuffix("cached, cold") == true, "\(coldReport.summary)")
+
+        IOBench.warm(segments)
+        let warm = replay(dir.path)
+        #expect(zip(warm.0.records, cold.0.records).allSatisfy { $0.sameContent($1) } && warm.1.records == written.count)
+        let warmReport = try #require(warm.1.io.first?.report)
+        #expect(warmReport.path == .mmap, "\(warmReport.summary)")
+        #expect(warmReport.autoReason == "100% cached", "\(warmReport.summary)")
+
+        // Index files and seeks are lookups: mapped whatever their residency.
+        let lookup = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(), purpose: .lookup)
+        #expect(lookup.report.path == .mmap && lookup.report.autoReason == "lookup")
+    }
+
+    @Test func directPathReportsARefusingFileSystem() throws {
+        // /dev/shm is tmpfs: kernels before 6.6 refuse O_DIRECT there; newer
+        // ones allow it. Either way the answer is a reason or nil, never a crash.
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
+        let path = "/dev/shm/logscan-direct-\(getpid())"
+        writeFile(path, [UInt8](repeating: 7, count: 10000))
+        defer { unlink(path) }
+        let reason = BenchPath.direct.unavailableReason(files: [path])
+        #expect(reason == nil || reason == "n/a: filesystem refuses O_DIRECT")
+        #expect(BenchPath.mmapHugetlb.unavailableReason(files: [path]) == "n/a: not on hugetlbfs")
+    }
+
+    /// `bench` on a fixture written by the independent reference writer:
+    /// every path counts the records its reference dump lists.
+    @Test func benchRunsEveryPathOnAFixture() throws {
+        let expected = String(decoding: readFile(repositoryRoot + "/testdata/native/sample.expected.jsonl"), as: UTF8.self)
+            .split(separator: "\n").count
+        let text = try runLogscan(["bench", "--runs", "1", "testdata/native/sample"], cwd: repositoryRoot)
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.out.split(separator: "\n").map(String.init)
+        for path in BenchPath.allCases {
+            let row = lines.first { $0.hasPrefix(path.rawValue + " ") }
+            #expect(row != nil, "no row for \(path.rawValue)")
+            if path == .mmapHugetlb {
+                #expect(row?.contains("n/a: not on hugetlbfs") == true)
+            } else if path != .direct {
+                #expect(row?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(String(expected)), "\(row ?? "")")
+            }
+        }
+        #expect(lines.contains("records: every path counted the same"))
+
+        let json = try runLogscan(["bench", "--runs", "1", "--cold", "--json", "testdata/native/sample"], cwd: repositoryRoot)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any]
+        #expect(object?["mode"] as? String == "cold")
+        #expect(object?["records_agree"] as? Bool == true)
+        let paths = object?["paths"] as? [[String: Any]] ?? []
+        #expect(paths.count == BenchPath.allCases.count)
+        for row in paths where row["available"] as? Bool == true {
+            #expect(row["records"] as? Int == expected, "\(row)")
+            #expect((row["seconds"] as? Double ?? -1) >= 0)
+            #expect((row["peak_rss_bytes"] as? Int ?? 0) > 0)
+        }
+    }
+}
