@@ -523,9 +523,10 @@ Warm: {verdict(wb)}. Cold: {verdict(cb)}.
 
 What `--io auto` does with this (ByteSource.autoPath): a scan of a regular file of 4 MiB or more
 asks mincore (PageCacheProbe: a mapping never touched, up to 4096 pages sampled) how much of it
-is cached; at least half: mapped; less: pread with the read-ahead thread. Lookups (index files,
-seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the choice
-(`auto: N% cached`).
+is cached; less than half: pread with the read-ahead thread; at least half: the same when a
+second core is online (the copy overlaps the decoding), mapped on one core. Lookups (index
+files, seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the
+choice (`auto: N% cached, ...`).
 """
 
 

@@ -130,8 +130,17 @@ public final class ByteSource {
             return (.mmap, "scan")
         }
         let percent = Int((resident * 100).rounded())
-        return resident >= options.warmFraction ? (.mmap, "\(percent)% cached") : (.pread, "\(percent)% cached, cold")
+        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold") }
+        // Warm too, a second core wins: the read-ahead thread copies the
+        // next chunks while this one decodes, which beat every mapping of
+        // the same warm log (docs/BENCHMARKS.md, "I/O paths": 0.68x the
+        // time of mmap). On one core the copy would only add work.
+        if options.readAheadThread && ByteSource.onlineCPUs >= 2 { return (.pread, "\(percent)% cached, read-ahead on a second core") }
+        return (.mmap, "\(percent)% cached")
     }
+
+    /// CPUs online, read once.
+    static let onlineCPUs: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     /// Bytes already in memory (a buffer received over the network, a fuzz
     /// input): read in place, like a mapping of one window. The caller keeps
