@@ -359,15 +359,7 @@ extension FollowTests {
                 let bytes = readFile(source + "/" + name)
                 let path = partition + "/" + name
                 if !FileManager.default.fileExists(atPath: path) { writeFile(path, []) }
-                let fd = open(path, O_WRONLY | O_APPEND)
-                var at = 0
-                while at < bytes.count {
-                    let piece = min(bytes.count - at, Int.random(in: 1...3000, using: &rng))
-                    _ = bytes[at..<(at + piece)].withUnsafeBytes { write(fd, $0.baseAddress, piece) }
-                    at += piece
-                    usleep(UInt32.random(in: 0..<2000, using: &rng))
-                }
-                close(fd)
+                FollowTests.appendInPieces(bytes, to: path, using: &rng)
             }
             done.signal()
         }
@@ -402,15 +394,7 @@ extension FollowTests {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             var rng = SplitMix64(seed: 23)
-            let fd = open(path, O_WRONLY | O_APPEND)
-            var at = 0
-            while at < bytes.count {
-                let piece = min(bytes.count - at, Int.random(in: 1...3000, using: &rng))
-                _ = bytes[at..<(at + piece)].withUnsafeBytes { write(fd, $0.baseAddress, piece) }
-                at += piece
-                usleep(UInt32.random(in: 0..<2000, using: &rng))
-            }
-            close(fd)
+            FollowTests.appendInPieces(bytes, to: path, using: &rng)
             done.signal()
         }
         thread.start()
@@ -421,5 +405,21 @@ extension FollowTests {
         #expect(records.map(\.offset) == expected)
         #expect(damageReports(events).isEmpty, "\(events)")
         #expect(summary.failures == 0)
+    }
+}
+
+extension FollowTests {
+    /// Appends `bytes` to `path` the way a writer that flushes often does:
+    /// pieces of 1 to 3000 bytes, a pause of up to 2 ms after each.
+    static func appendInPieces(_ bytes: [UInt8], to path: String, using rng: inout SplitMix64) {
+        let fd = open(path, O_WRONLY | O_APPEND)
+        var at = 0
+        while at < bytes.count {
+            let piece = min(bytes.count - at, Int.random(in: 1...3000, using: &rng))
+            _ = bytes[at..<(at + piece)].withUnsafeBytes { write(fd, $0.baseAddress, piece) }
+            at += piece
+            usleep(UInt32.random(in: 0..<2000, using: &rng))
+        }
+        close(fd)
     }
 }
