@@ -113,6 +113,21 @@ def make_native_log(directory, values, lz4=False):
     sh(f"{BIN} write {directory} {'--lz4' if lz4 else ''} < {values}")
 
 
+def native_inputs(size):
+    """The values of a `size` native log, that log raw and with LZ4 blocks, and the values
+    as one LZ4 frame (shared by the native and grep sections)."""
+    values = os.path.join(BENCH_DIR, f"values-{size >> 20}M.txt")
+    make_values(values, size)
+    raw = os.path.join(BENCH_DIR, f"native-{size >> 20}M")
+    lz = os.path.join(BENCH_DIR, f"native-lz4-{size >> 20}M")
+    make_native_log(raw, values)
+    make_native_log(lz, values, lz4=True)
+    frame = values + ".lz4"
+    if not os.path.exists(frame):
+        sh(f"lz4 -q -f -1 {values} {frame}")
+    return values, raw, lz, frame
+
+
 def segment_files(directory, ext):
     return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(ext))
 
@@ -150,15 +165,7 @@ def peak_rss(cmd):
 def section_native(quick):
     size = (64 * MiB) if quick else GiB
     runs = 3 if quick else 10
-    values = os.path.join(BENCH_DIR, f"values-{size >> 20}M.txt")
-    make_values(values, size)
-    raw = os.path.join(BENCH_DIR, f"native-{size >> 20}M")
-    lz = os.path.join(BENCH_DIR, f"native-lz4-{size >> 20}M")
-    make_native_log(raw, values)
-    make_native_log(lz, values, lz4=True)
-    frame = values + ".lz4"
-    if not os.path.exists(frame):
-        sh(f"lz4 -q -f -1 {values} {frame}")
+    values, raw, lz, frame = native_inputs(size)
     raw_segments = " ".join(segment_files(raw, ".seg"))
     lz_segments = " ".join(segment_files(lz, ".seg"))
     records = int(subprocess.run([BIN, "replay", "--count", raw], capture_output=True, text=True, check=True).stdout)
@@ -274,15 +281,7 @@ def swift_regex_tool():
 def section_grep(quick):
     size = (64 * MiB) if quick else GiB
     runs = 3 if quick else 10
-    values = os.path.join(BENCH_DIR, f"values-{size >> 20}M.txt")
-    make_values(values, size)
-    raw = os.path.join(BENCH_DIR, f"native-{size >> 20}M")
-    lz = os.path.join(BENCH_DIR, f"native-lz4-{size >> 20}M")
-    make_native_log(raw, values)
-    make_native_log(lz, values, lz4=True)
-    frame = values + ".lz4"
-    if not os.path.exists(frame):
-        sh(f"lz4 -q -f -1 {values} {frame}")
+    values, raw, lz, frame = native_inputs(size)
     raw_segments = " ".join(segment_files(raw, ".seg"))
     lit, rx = GREP_LITERAL, GREP_REGEX
     res = {}
