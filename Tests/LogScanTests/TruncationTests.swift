@@ -111,42 +111,12 @@ func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count
         #expect(reference.failures == 0 && !reference.damaged)
         #expect(reference.offsets.count > 10_000)
 
-        let faultsBefore = logscan_guard_fault_count_for_tests()
-        var outcomes: [String: Int] = [:]
         var rng = SplitMix64(seed: 91)
-        for iteration in 0..<40 {
-            let partitionDir = dir.file("p\(iteration)")
-            mkdir(partitionDir, 0o755)
-            let path = partitionDir + "/00000000000000000000.log"
-            writeFile(path, segment)
-            let cut = Int.random(in: 0..<segment.count, using: &rng)
-            let delay = UInt32.random(in: 0..<4000, using: &rng)
-            let truncator = Thread {
-                usleep(delay)
-                truncate(path, off_t(cut))
-            }
-            truncator.start()
-            let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
-            let run = kafkaOffsets(path, ReplayOptions(kind: .kafka, io: io))
-            while !truncator.isFinished { usleep(100) }
-            #expect(run.offsets == Array(reference.offsets.prefix(run.offsets.count)), "a prefix, in order")
-            if run.failures > 0 {
-                outcomes["shrank", default: 0] += 1
-                #expect(run.failureKinds.allSatisfy { if case .shrank = $0 { true } else { false } }, "\(run.failureKinds)")
-            } else {
-                outcomes[run.damaged ? "damaged or torn" : "complete", default: 0] += 1
-            }
-        }
-        #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)")
-        #expect(logscan_guard_fault_count_for_tests() > faultsBefore)
+        truncationRace(segment, named: "00000000000000000000.log", kind: .kafka, reference: reference.offsets, in: dir, using: &rng)
     }
 
-    private func kafkaOffsets(_ path: String, _ options: ReplayOptions) -> (offsets: [UInt64], failures: Int, failureKinds: [LogScanError.Kind], damaged: Bool) {
-        var sink = TouchingSink()
-        var options = options
-        options.kind = .kafka
-        let summary = LogReplayer(options: options).run([path], into: &sink)
-        return (sink.offsets, summary.failures, sink.failures.map(\.kind), summary.damaged || summary.tornTails > 0)
+    private func kafkaOffsets(_ path: String, _ options: ReplayOptions) -> RaceRun {
+        raceReplay(path, kind: .kafka, io: options.io)
     }
 }
 
@@ -209,40 +179,64 @@ func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count
         writeFile(full, image.bytes)
         let reference = walSequences(full, IOOptions())
         #expect(reference.failures == 0 && !reference.damaged)
-        #expect(reference.sequences == Array(1..<sequence))
+        #expect(reference.offsets == Array(1..<sequence))
 
-        let faultsBefore = logscan_guard_fault_count_for_tests()
-        var outcomes: [String: Int] = [:]
-        for iteration in 0..<40 {
-            let run = dir.file("r\(iteration)")
-            mkdir(run, 0o755)
-            let path = run + "/000004.log"
-            writeFile(path, image.bytes)
-            let cut = Int.random(in: 0..<image.bytes.count, using: &rng)
-            let delay = UInt32.random(in: 0..<4000, using: &rng)
-            let truncator = Thread {
-                usleep(delay)
-                truncate(path, off_t(cut))
-            }
-            truncator.start()
-            let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
-            let result = walSequences(path, io)
-            while !truncator.isFinished { usleep(100) }
-            #expect(result.sequences == Array(reference.sequences.prefix(result.sequences.count)), "a prefix, in order")
-            if result.failures > 0 {
-                outcomes["shrank", default: 0] += 1
-                #expect(result.failureKinds.allSatisfy { if case .shrank = $0 { true } else { false } }, "\(result.failureKinds)")
-            } else {
-                outcomes[result.damaged ? "damaged or torn" : "complete", default: 0] += 1
-            }
+        truncationRace(image.bytes, named: "000004.log", kind: .rocksdb, reference: reference.offsets, in: dir, using: &rng)
+    }
+
+    private func walSequences(_ path: String, _ io: IOOptions) -> RaceRun {
+        raceReplay(path, kind: .rocksdb, io: io)
+    }
+}
+
+/// What one replay in a truncation race gave.
+struct RaceRun {
+    var offsets: [UInt64]
+    var failures: Int
+    var failureKinds: [LogScanError.Kind]
+    var damaged: Bool
+}
+
+func raceReplay(_ path: String, kind: LogKind, io: IOOptions) -> RaceRun {
+    var sink = TouchingSink()
+    let summary = LogReplayer(options: ReplayOptions(kind: kind, io: io)).run([path], into: &sink)
+    return RaceRun(offsets: sink.offsets, failures: summary.failures, failureKinds: sink.failures.map(\.kind),
+                   damaged: summary.damaged || summary.tornTails > 0)
+}
+
+/// 40 replays of `bytes` (as a file `name` in a directory of its own), each
+/// truncated at a random byte after a random delay by another thread, mostly
+/// mapped, every fourth through pread. Every run gives a prefix of
+/// `reference`, ends with the "shrank" error, a torn tail or complete; the
+/// SIGBUS guard must have been exercised.
+func truncationRace(_ bytes: [UInt8], named name: String, kind: LogKind, reference: [UInt64], in dir: TemporaryDirectory,
+                    using rng: inout SplitMix64, sourceLocation: SourceLocation = #_sourceLocation) {
+    let faultsBefore = logscan_guard_fault_count_for_tests()
+    var outcomes: [String: Int] = [:]
+    for iteration in 0..<40 {
+        let runDir = dir.file("r\(iteration)")
+        mkdir(runDir, 0o755)
+        let path = runDir + "/" + name
+        writeFile(path, bytes)
+        let cut = Int.random(in: 0..<bytes.count, using: &rng)
+        let delay = UInt32.random(in: 0..<4000, using: &rng)
+        let truncator = Thread {
+            usleep(delay)
+            truncate(path, off_t(cut))
         }
-        #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)")
-        #expect(logscan_guard_fault_count_for_tests() > faultsBefore)
+        truncator.start()
+        let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
+        let run = raceReplay(path, kind: kind, io: io)
+        while !truncator.isFinished { usleep(100) }
+        #expect(run.offsets == Array(reference.prefix(run.offsets.count)), "a prefix, in order", sourceLocation: sourceLocation)
+        if run.failures > 0 {
+            outcomes["shrank", default: 0] += 1
+            #expect(run.failureKinds.allSatisfy { if case .shrank = $0 { true } else { false } }, "\(run.failureKinds)",
+                    sourceLocation: sourceLocation)
+        } else {
+            outcomes[run.damaged ? "damaged or torn" : "complete", default: 0] += 1
+        }
     }
-
-    private func walSequences(_ path: String, _ io: IOOptions) -> (sequences: [UInt64], failures: Int, failureKinds: [LogScanError.Kind], damaged: Bool) {
-        var sink = TouchingSink()
-        let summary = LogReplayer(options: ReplayOptions(kind: .rocksdb, io: io)).run([path], into: &sink)
-        return (sink.offsets, summary.failures, sink.failures.map(\.kind), summary.damaged || summary.tornTails > 0)
-    }
+    #expect(outcomes["shrank", default: 0] > 0, "\(outcomes)", sourceLocation: sourceLocation)
+    #expect(logscan_guard_fault_count_for_tests() > faultsBefore, sourceLocation: sourceLocation)
 }
