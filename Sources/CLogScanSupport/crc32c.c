@@ -7,6 +7,7 @@
 // recombined with the GF(2) "shift by n zero bytes" operator, which is a
 // multiplication by x^(8n) modulo the polynomial.
 #include "logscan_support.h"
+#include "crc32c_internal.h"
 
 #include <string.h>
 
@@ -134,7 +135,7 @@ static uint32_t crc_hw_3way(uint32_t crc, const unsigned char *p, size_t stream,
 }
 
 __attribute__((target("sse4.2")))
-static uint32_t crc_hw_raw(uint32_t crc, const unsigned char *p, size_t len) {
+uint32_t logscan_crc32c_hw_raw(uint32_t crc, const unsigned char *p, size_t len) {
     for (int level = 0; level < LEVELS; level++) {
         size_t stream = stream_length[level];
         while (len >= 3 * stream) {
@@ -158,9 +159,9 @@ static uint32_t crc_hw_raw(uint32_t crc, const unsigned char *p, size_t len) {
 // which gives exactly the raw CRC of everything folded (no Barrett reduction
 // needed). Zen 3 and Ice Lake and later have 256-bit VPCLMULQDQ.
 
-static uint64_t fold1024[2];  // x^1087, x^1023 (mod P), as 64-bit PCLMUL operands
-static uint64_t fold128[2];   // x^191, x^127
-static int use_vpclmul;
+uint64_t logscan_crc32c_fold1024[2];  // x^1087, x^1023 (mod P), as 64-bit PCLMUL operands
+uint64_t logscan_crc32c_fold128[2];   // x^191, x^127
+int logscan_crc32c_use_vpclmul;
 
 // x^n mod POLY, reflected.
 static uint32_t x_to_the(uint64_t n) {
@@ -179,48 +180,18 @@ static uint64_t operand(uint32_t reflected) { return (uint64_t)reflected << 32; 
 
 #if defined(__x86_64__)
 __attribute__((target("vpclmulqdq,pclmul,avx2,sse4.2")))
-static __m128i fold_lane(__m128i x, __m128i k) {
-    return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
-}
-
-__attribute__((target("vpclmulqdq,pclmul,avx2,sse4.2")))
 static uint32_t crc_vpclmul(uint32_t crc, const unsigned char *p, size_t len) {
-    // len >= 256: four 32-byte accumulators = eight 16-byte lanes.
-    __m256i k = _mm256_set_epi64x((long long)fold1024[1], (long long)fold1024[0], (long long)fold1024[1], (long long)fold1024[0]);
-    __m256i a0 = _mm256_loadu_si256((const __m256i *)(p + 0));
-    __m256i a1 = _mm256_loadu_si256((const __m256i *)(p + 32));
-    __m256i a2 = _mm256_loadu_si256((const __m256i *)(p + 64));
-    __m256i a3 = _mm256_loadu_si256((const __m256i *)(p + 96));
-    // The initial CRC enters as the first 32 bits of the message.
-    a0 = _mm256_xor_si256(a0, _mm256_set_epi64x(0, 0, 0, (long long)crc));
+    // len >= 256 (one step to begin, at least one to fold).
+    logscan_crc_fold fold = logscan_crc_fold_begin(crc, p);
     p += 128;
     len -= 128;
     while (len >= 128) {
         __builtin_prefetch(p + 1024);
-        a0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(a0, k, 0x00), _mm256_clmulepi64_epi128(a0, k, 0x11)),
-                              _mm256_loadu_si256((const __m256i *)(p + 0)));
-        a1 = _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(a1, k, 0x00), _mm256_clmulepi64_epi128(a1, k, 0x11)),
-                              _mm256_loadu_si256((const __m256i *)(p + 32)));
-        a2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(a2, k, 0x00), _mm256_clmulepi64_epi128(a2, k, 0x11)),
-                              _mm256_loadu_si256((const __m256i *)(p + 64)));
-        a3 = _mm256_xor_si256(_mm256_xor_si256(_mm256_clmulepi64_epi128(a3, k, 0x00), _mm256_clmulepi64_epi128(a3, k, 0x11)),
-                              _mm256_loadu_si256((const __m256i *)(p + 96)));
+        logscan_crc_fold_step(&fold, p);
         p += 128;
         len -= 128;
     }
-    // Eight consecutive lanes, oldest first: fold them into one.
-    __m128i lanes[8] = {
-        _mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1),
-        _mm256_castsi256_si128(a1), _mm256_extracti128_si256(a1, 1),
-        _mm256_castsi256_si128(a2), _mm256_extracti128_si256(a2, 1),
-        _mm256_castsi256_si128(a3), _mm256_extracti128_si256(a3, 1),
-    };
-    __m128i k128 = _mm_set_epi64x((long long)fold128[1], (long long)fold128[0]);
-    __m128i x = lanes[0];
-    for (int i = 1; i < 8; i++) x = _mm_xor_si128(fold_lane(x, k128), lanes[i]);
-    uint64_t c = _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(x));
-    c = _mm_crc32_u64(c, (uint64_t)_mm_extract_epi64(x, 1));
-    return crc_hw_raw((uint32_t)c, p, len);
+    return logscan_crc32c_hw_raw(logscan_crc_fold_finish(&fold), p, len);
 }
 #endif
 
@@ -239,11 +210,11 @@ static void crc32c_init(void) {
         shift_one_stream[level] = zeros_operator(stream_length[level]);
         shift_two_streams[level] = zeros_operator(2 * stream_length[level]);
     }
-    fold1024[0] = operand(x_to_the(1024 + 63));
-    fold1024[1] = operand(x_to_the(1024 - 1));
-    fold128[0] = operand(x_to_the(128 + 63));
-    fold128[1] = operand(x_to_the(128 - 1));
-    use_vpclmul = use_hardware && __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2")
+    logscan_crc32c_fold1024[0] = operand(x_to_the(1024 + 63));
+    logscan_crc32c_fold1024[1] = operand(x_to_the(1024 - 1));
+    logscan_crc32c_fold128[0] = operand(x_to_the(128 + 63));
+    logscan_crc32c_fold128[1] = operand(x_to_the(128 - 1));
+    logscan_crc32c_use_vpclmul = use_hardware && __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx2")
                   && __builtin_cpu_supports("pclmul");
 #endif
 }
@@ -254,8 +225,8 @@ uint32_t logscan_crc32c_portable(uint32_t crc, const void *data, size_t len) {
 
 uint32_t logscan_crc32c(uint32_t crc, const void *data, size_t len) {
 #if defined(__x86_64__)
-    if (use_vpclmul && len >= 256) return ~crc_vpclmul(~crc, (const unsigned char *)data, len);
-    if (use_hardware) return ~crc_hw_raw(~crc, (const unsigned char *)data, len);
+    if (logscan_crc32c_use_vpclmul && len >= 256) return ~crc_vpclmul(~crc, (const unsigned char *)data, len);
+    if (use_hardware) return ~logscan_crc32c_hw_raw(~crc, (const unsigned char *)data, len);
 #endif
     return ~crc_portable_raw(~crc, (const unsigned char *)data, len);
 }

@@ -6,15 +6,16 @@
 // agree. ASCII case-insensitive matching compares each chosen byte with both
 // of its cases.
 #include "logscan_support.h"
+#include "literal_internal.h"
 
 #include <string.h>
 
 static int ascii_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
-static int verify(const uint8_t *at, const uint8_t *needle, size_t len, int caseless) {
-    if (!caseless) return memcmp(at, needle, len) == 0;
-    for (size_t i = 0; i < len; i++)
-        if (ascii_lower(at[i]) != ascii_lower(needle[i])) return 0;
+int logscan_literal_matches_at(const logscan_literal *lit, const uint8_t *at) {
+    if (!lit->caseless) return memcmp(at, lit->needle, lit->length) == 0;
+    for (size_t i = 0; i < lit->length; i++)
+        if (ascii_lower(at[i]) != ascii_lower(lit->needle[i])) return 0;
     return 1;
 }
 
@@ -29,7 +30,7 @@ static ptrdiff_t find_scalar(const logscan_literal *lit, const uint8_t *hay, siz
     for (size_t i = from; i + len <= n; i++) {
         if (byte_matches(hay[i + lit->rare1], needle[lit->rare1], lit->caseless) &&
             byte_matches(hay[i + lit->rare2], needle[lit->rare2], lit->caseless) &&
-            verify(hay + i, needle, len, lit->caseless))
+            logscan_literal_matches_at(lit, hay + i))
             return (ptrdiff_t)i;
     }
     return -1;
@@ -50,7 +51,7 @@ static void literal_search_init(void) {
 // `b2` their other case (equal to a/b when not a letter or not caseless).
 typedef struct { __m256i a, a2, b, b2; } probe_bytes;
 
-static int other_case(int c) {
+int logscan_ascii_other_case(int c) {
     if (c >= 'a' && c <= 'z') return c - 32;
     if (c >= 'A' && c <= 'Z') return c + 32;
     return c;
@@ -62,8 +63,8 @@ static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_
     const uint8_t c1 = lit->needle[r1], c2 = lit->needle[r2];
     const int caseless = lit->caseless;
     const __m256i a = _mm256_set1_epi8((char)c1), b = _mm256_set1_epi8((char)c2);
-    const __m256i a2 = _mm256_set1_epi8((char)(caseless ? other_case(c1) : c1));
-    const __m256i b2 = _mm256_set1_epi8((char)(caseless ? other_case(c2) : c2));
+    const __m256i a2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c1) : c1));
+    const __m256i b2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c2) : c2));
     // Both loads of a step stay inside the haystack: the highest byte read
     // is i + r2 + 31 < n (r1 <= r2).
     const size_t last_read = r2 + 32;
@@ -79,7 +80,7 @@ static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_
         uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(mx, my));
         while (mask) {
             size_t pos = i + (size_t)__builtin_ctz(mask);
-            if (pos + len <= n && verify(hay + pos, lit->needle, len, caseless)) return (ptrdiff_t)pos;
+            if (pos + len <= n && logscan_literal_matches_at(lit, hay + pos)) return (ptrdiff_t)pos;
             mask &= mask - 1;
         }
         i += 32;

@@ -196,6 +196,40 @@ import Testing
         }
     }
 
+    /// 64 KiB raw blocks, where grep finds its literal in the same pass that
+    /// verifies the block (logscan_crc32c_probe): counts against a naive
+    /// search of what was written, with a block holding more occurrences
+    /// than the probe's buffer, and null values.
+    @Test func rawBlocksProbedWhileVerifiedMatchNaiveSearch() throws {
+        let dir = TemporaryDirectory()
+        var rng = SplitMix64(seed: 71)
+        let words = ["alpha", "needle", "NEEDLE", "beta", "ab", "gamma delta", "nx", "neeedle"]
+        let records = (0..<6000).map { i -> OwnedRecord in
+            var words = (0..<Int.random(in: 0...30, using: &rng)).map { _ in words[Int.random(in: 0..<words.count, using: &rng)] }
+            if i % 997 == 0 { words = [String(repeating: "ab", count: 3000)] }
+            return OwnedRecord(offset: UInt64(i), timestamp: nil, key: nil, value: i % 50 == 3 ? nil : Array(words.joined(separator: " ").utf8))
+        }
+        try writeLog(dir.path, records, options: NativeWriterOptions(segmentBytes: 1 << 20, blockBytes: 64 << 10))
+        let cases: [([String], (Reference) -> Bool)] = [
+            (["-F", "needle"], { Self.contains($0.value, Array("needle".utf8)) }),
+            (["-F", "-i", "needle"], { Self.contains($0.value, Array("needle".utf8), caseless: true) }),
+            (["-F", "ab"], { Self.contains($0.value, Array("ab".utf8)) }),
+            (["-F", "x"], { Self.contains($0.value, Array("x".utf8)) }),
+            (["ne+dle"], { Self.regexMatches($0.value, "ne+dle") }),
+            (["-i", "nEEd[l]e"], { Self.regexMatches($0.value, "nEEd[l]e", caseless: true) }),
+        ]
+        let written = records.map { Reference(path: "", offset: 0, key: $0.key, value: $0.value) }
+        for (args, selected) in cases {
+            let expected = written.filter(selected).count
+            for threads in ["1", "2"] {
+                let result = try runLogscan(["grep", "-c", "-j", threads] + args + [dir.path])
+                let counted = result.out.split(separator: "\n").compactMap { $0.split(separator: ":").last.flatMap { Int($0) } }.reduce(0, +)
+                #expect(counted == expected, "\(args) -j \(threads)")
+                #expect(result.status == (expected == 0 ? 1 : 0))
+            }
+        }
+    }
+
     @Test func requiredLiteralExtraction() {
         func lit(_ p: String) -> String? { RequiredLiteral.extract(from: Array(p.utf8)).map { String(decoding: $0, as: UTF8.self) } }
         #expect(lit("ERROR.*timeout") == "timeout")

@@ -53,20 +53,25 @@ import Testing
         let warm = replay(dir.path)
         #expect(zip(warm.0.records, cold.0.records).allSatisfy { $0.sameContent($1) } && warm.1.records == written.count)
         let warmReport = try #require(warm.1.io.first?.report)
-        // Warm: mapped on one core; with a second core the read-ahead
+        // Warm: mapped on one core; with a spare core the read-ahead
         // thread's copy overlaps the decoding, which measured faster.
         if ByteSource.onlineCPUs >= 2 {
             #expect(warmReport.path == .pread && warmReport.readAhead, "\(warmReport.summary)")
-            #expect(warmReport.autoReason == "100% cached, read-ahead on a second core", "\(warmReport.summary)")
+            #expect(warmReport.autoReason == "100% cached, read-ahead on a spare core", "\(warmReport.summary)")
         } else {
             #expect(warmReport.path == .mmap, "\(warmReport.summary)")
-            #expect(warmReport.autoReason == "100% cached", "\(warmReport.summary)")
+            #expect(warmReport.autoReason == "100% cached, no spare core", "\(warmReport.summary)")
         }
         // Without the read-ahead thread, warm files are mapped.
         var noThread = IOOptions()
         noThread.readAheadThread = false
         let mapped = try ByteSource(file: OpenFile(path: segments[0]), options: noThread, purpose: .scan)
-        #expect(mapped.report.path == .mmap && mapped.report.autoReason == "100% cached", "\(mapped.report.summary)")
+        #expect(mapped.report.path == .mmap && mapped.report.autoReason == "100% cached, no spare core", "\(mapped.report.summary)")
+        // Nor when every core already decodes (parallel grep's workers).
+        var allBusy = IOOptions()
+        allBusy.decodingThreads = ByteSource.onlineCPUs
+        let busy = try ByteSource(file: OpenFile(path: segments[0]), options: allBusy, purpose: .scan)
+        #expect(busy.report.path == .mmap && busy.report.autoReason == "100% cached, no spare core", "\(busy.report.summary)")
 
         // Index files and seeks are lookups: mapped whatever their residency.
         let lookup = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(), purpose: .lookup)

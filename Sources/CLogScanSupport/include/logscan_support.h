@@ -80,6 +80,25 @@ typedef struct {
 /// Never reads outside the haystack. AVX2 when the CPU has it.
 ptrdiff_t logscan_literal_find(const logscan_literal *literal, const void *haystack, size_t n);
 
+/// Where a literal occurs in a block, found while checksumming it.
+typedef struct {
+    /// Caller's buffer for the offsets, and its capacity in entries.
+    uint32_t *offsets;
+    size_t capacity;
+    /// Set by logscan_crc32c_probe: `count` offsets, ascending, of every
+    /// occurrence that starts before `searched`. Bytes from `searched` on
+    /// were not searched (the block's tail, a full buffer, or no fused path
+    /// on this CPU: then `searched` is 0); the caller searches them.
+    size_t count;
+    size_t searched;
+} logscan_probe_hits;
+
+/// logscan_crc32c(crc, data, len), and in the same pass over the bytes the
+/// occurrences of `literal` (see logscan_probe_hits). Needs VPCLMULQDQ and
+/// AVX2 for the fused pass; without them it only checksums.
+uint32_t logscan_crc32c_probe(uint32_t crc, const void *data, size_t len, const logscan_literal *literal,
+                              logscan_probe_hits *out);
+
 // ---- file systems -------------------------------------------------------------
 
 /// fstatfs for Swift (Glibc's module map does not export sys/vfs.h): the file

@@ -131,12 +131,16 @@ public final class ByteSource {
         }
         let percent = Int((resident * 100).rounded())
         if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold") }
-        // Warm too, a second core wins: the read-ahead thread copies the
+        // Warm too, a spare core wins: the read-ahead thread copies the
         // next chunks while this one decodes, which beat every mapping of
         // the same warm log (docs/BENCHMARKS.md, "I/O paths": 0.68x the
-        // time of mmap). On one core the copy would only add work.
-        if options.readAheadThread && ByteSource.onlineCPUs >= 2 { return (.pread, "\(percent)% cached, read-ahead on a second core") }
-        return (.mmap, "\(percent)% cached")
+        // time of mmap). Without one (a single core, or every core running
+        // a search worker) the copy only adds work: grep -j2 on two cores
+        // took 1.1x the time with it.
+        if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
+            return (.pread, "\(percent)% cached, read-ahead on a spare core")
+        }
+        return (.mmap, "\(percent)% cached, no spare core")
     }
 
     /// CPUs online, read once.

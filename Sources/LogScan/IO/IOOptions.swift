@@ -54,6 +54,11 @@ public struct IOOptions: Sendable, Equatable {
     /// pread scans copy on a reading thread of their own (`ReadAhead`);
     /// false reads synchronously into one buffer (for comparison).
     public var readAheadThread = true
+    /// Threads of this process decoding at the same time (a parallel
+    /// search's workers). On warm data the read-ahead thread only pays with
+    /// a core to itself, so `--io auto` maps warm files when every core
+    /// already decodes.
+    public var decodingThreads = 1
 
     public static let defaultWindowBytes = 64 << 20
 

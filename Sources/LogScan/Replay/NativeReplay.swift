@@ -3,6 +3,7 @@ extension NativeSegmentReader: SegmentRecordReader {
     convenience init(opening segment: LogInput.Segment, in log: LogInput, options: ReplayOptions) throws(LogScanError) {
         let file = try OpenFile(path: segment.path)
         try self.init(source: ByteSource(file: file, options: options.io))
+        probe = options.probe
     }
 
     @inline(__always)
@@ -30,6 +31,7 @@ extension NativeSegmentReader: SegmentRecordReader {
 
     var unitRecordCount: Int { blockRecordCount }
     var unitBytes: UnsafeRawBufferPointer? { blockPayload }
+    var unitProbe: UnitProbe { UnitProbe(hits: probeHits, searched: probeSearched) }
 
     @inline(__always)
     func unitRecord(_ index: Int) -> LogRecord? { blockRecord(index).map(LogRecord.native) }

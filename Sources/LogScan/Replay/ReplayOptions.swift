@@ -16,6 +16,10 @@ public struct ReplayOptions: Sendable {
     public var follow: FollowOptions? = nil
     /// Lets another thread end a replay (a followed one above all) promptly.
     public var stop: ReplayStop? = nil
+    /// A literal for readers to look for while they verify each unit, in the
+    /// same pass over its bytes (`LogSearcher` sets it to its prefilter's
+    /// first literal). Readers that cannot fuse the two ignore it.
+    public var probe: LiteralFinder? = nil
 
     public init(kind: LogKind = .auto, io: IOOptions = IOOptions(), fromOffset: UInt64? = nil,
                 fromTime: Int64? = nil, limit: Int? = nil, recovery: RecoveryMode = .pointInTime) {

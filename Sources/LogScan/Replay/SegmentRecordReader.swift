@@ -43,6 +43,9 @@ protocol SegmentRecordReader: AnyObject {
     /// The current unit's records as one contiguous stretch of bytes, for a
     /// prefilter; nil when the format cannot offer one.
     var unitBytes: UnsafeRawBufferPointer? { get }
+    /// Where `ReplayOptions.probe` occurs in `unitBytes`, when the reader
+    /// found it while checking the unit (default: nothing searched).
+    var unitProbe: UnitProbe { get }
     /// Record `index` of the current unit, or nil when filtered out.
     func unitRecord(_ index: Int) -> LogRecord?
     /// The index of the record whose bytes include `offset` (in `unitBytes`).
@@ -70,6 +73,20 @@ protocol SegmentRecordReader: AnyObject {
     /// Default: `source.refreshSize()` + `source.release()`, enough for a
     /// reader that keeps its position in a field and reads sizes from its source.
     func refreshForFollow() throws(LogScanError) -> Bool
+}
+
+/// Occurrences of the probe literal in a unit, found by its reader: every
+/// one that starts before `searched`, ascending; the rest of the unit is for
+/// the searcher to search.
+struct UnitProbe {
+    var hits: UnsafeBufferPointer<UInt32>
+    var searched: Int
+
+    static var none: UnitProbe { UnitProbe(hits: UnsafeBufferPointer(start: nil, count: 0), searched: 0) }
+}
+
+extension SegmentRecordReader {
+    var unitProbe: UnitProbe { .none }
 }
 
 enum SeekOutcome {

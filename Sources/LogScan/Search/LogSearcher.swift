@@ -32,7 +32,11 @@ public struct LogSearcher: Sendable {
     /// Returns false when the whole search must stop (-q, --limit).
     func search<Sink: SearchSink & ~Copyable>(_ input: LogInput, state: inout MatchState, into sink: inout Sink,
                                                summary: inout SearchSummary) -> Bool {
-        switch LogReader.cursor(for: input, options: replay) {
+        // Readers that can (native raw blocks) find the first prefilter
+        // literal while they checksum a unit: one pass over its bytes.
+        var options = replay
+        if usesPrefilter { options.probe = matcher.prefilter.first }
+        switch LogReader.cursor(for: input, options: options) {
         case .native(let cursor):
             return drive(cursor, state: &state, into: &sink, summary: &summary)
         case .kafka(let cursor):
@@ -46,6 +50,10 @@ public struct LogSearcher: Sendable {
         }
     }
 
+    /// With --limit, records must be counted one by one in log order, so
+    /// the prefilter (which skips records unseen) is not used.
+    private var usesPrefilter: Bool { !matcher.prefilter.isEmpty && replay.limit == nil }
+
     private func drive<Reader, Sink: SearchSink & ~Copyable>(_ cursor: SegmentCursor<Reader>, state: inout MatchState,
                                                              into sink: inout Sink, summary: inout SearchSummary) -> Bool {
         var currentPath: String? = nil
@@ -54,9 +62,7 @@ public struct LogSearcher: Sendable {
         var fileBytesAtStart: Int64 = 0
         var candidates: [Int] = []
         let wantsRecords = sink.wantsRecords
-        // With --limit, records must be counted one by one in log order, so
-        // the prefilter (which skips records unseen) is not used.
-        let usePrefilter = !matcher.prefilter.isEmpty && replay.limit == nil
+        let usePrefilter = usesPrefilter
 
         func endFile(_ sink: inout Sink) {
             guard let path = currentPath else { return }
@@ -102,16 +108,23 @@ public struct LogSearcher: Sendable {
                 if usePrefilter, let bytes = reader.unitBytes {
                     // Records holding a prefilter literal somewhere in their bytes.
                     candidates.removeAll(keepingCapacity: true)
-                    for literal in matcher.prefilter {
+                    /// Adds the record holding `hit` and returns where to look
+                    /// next: past that record, as one hit is enough.
+                    func candidate(at hit: Int) -> Int {
+                        let index = reader.unitRecordIndex(containing: hit)
+                        candidates.append(index)
+                        let next = index + 1 < count ? reader.unitRecordStart(index + 1) : bytes.count
+                        return max(hit + 1, next)
+                    }
+                    for (n, literal) in matcher.prefilter.enumerated() {
                         var at = 0
-                        while let hit = literal.firstIndex(in: bytes, from: at) {
-                            let index = reader.unitRecordIndex(containing: hit)
-                            candidates.append(index)
-                            // Skip the rest of that record: one hit is enough.
-                            let next = index + 1 < count ? reader.unitRecordStart(index + 1) : bytes.count
-                            at = max(hit + 1, next)
-                            if at >= bytes.count { break }
+                        if n == 0 {
+                            // What the reader found while checksumming.
+                            let probe = reader.unitProbe
+                            for hit in probe.hits where Int(hit) >= at { at = candidate(at: Int(hit)) }
+                            at = max(at, probe.searched)
                         }
+                        while at < bytes.count, let hit = literal.firstIndex(in: bytes, from: at) { at = candidate(at: hit) }
                     }
                     if matcher.prefilter.count > 1 { candidates.sort() }
                     if !matcher.invert {

@@ -9,6 +9,22 @@ public enum CRC32C {
         return logscan_crc32c(crc, base, bytes.count)
     }
 
+    /// The checksum of `bytes`, and in the same pass the offsets where
+    /// `literal` occurs in them, written to `hits`. Returns the checksum and
+    /// how many offsets were written (ascending, every occurrence that starts
+    /// before `searched`); bytes from `searched` on were not searched, for
+    /// the caller to search (a short buffer, `hits` full, or a CPU without
+    /// VPCLMULQDQ: then `searched` is 0). Plain values and pointers only, so
+    /// it can run under the SIGBUS guard.
+    @inline(__always)
+    static func checksum(_ bytes: UnsafeRawBufferPointer, probing literal: UnsafePointer<logscan_literal>,
+                                hits: UnsafeMutableBufferPointer<UInt32>) -> (crc: UInt32, found: Int, searched: Int) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return (0, 0, 0) }
+        var probe = logscan_probe_hits(offsets: hits.baseAddress, capacity: hits.count, count: 0, searched: 0)
+        let crc = logscan_crc32c_probe(0, base, bytes.count, literal, &probe)
+        return (crc, probe.count, probe.searched)
+    }
+
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         let array = Array(bytes)
         return array.withUnsafeBytes { checksum($0) }

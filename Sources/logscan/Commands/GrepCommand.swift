@@ -243,7 +243,11 @@ struct ParallelGrep {
         }
         let monitor = Monitor()
         let next = Atomic<Int>(0)
-        let searcher = self.searcher, mode = self.mode, color = self.color, bareCount = self.bareCount, limit = bufferLimit
+        // Every worker decodes: --io auto must not count on a spare core.
+        var configured = self.searcher
+        configured.replay.io.decodingThreads = min(threads, jobs.count)
+        let searcher = configured
+        let mode = self.mode, color = self.color, bareCount = self.bareCount, limit = bufferLimit
         let allJobs = jobs
         var workers: [pthread_t] = []
         for _ in 0..<threads {

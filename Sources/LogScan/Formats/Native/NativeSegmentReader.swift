@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLogScanSupport
 
 /// Reads the blocks and records of one native segment, front to back, from a
 /// ByteSource. Block by block: the header is checked, the payload's CRC32C
@@ -47,6 +48,22 @@ public final class NativeSegmentReader {
     @exclusivity(unchecked) private var rawPayloadPosition: Int64 = -1
     private var slots = RawBuffer()
     private var inflated = RawBuffer()
+
+    /// A literal to look for while each raw block's checksum is computed: one
+    /// pass over the bytes instead of a checksum pass and a search pass
+    /// (`logscan grep` sets it). What was found is in `probeHits`.
+    public var probe: LiteralFinder?
+    /// Offsets (in `blockPayload`) where `probe` occurs in the current block,
+    /// ascending, complete below `probeSearched`; the bytes from there on
+    /// were not searched. Empty with `probeSearched` 0 when the block was
+    /// not probed (no probe, an LZ4 block, a CPU without the fused path).
+    public var probeHits: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: hitBuffer.typed(UInt32.self), count: hitCount) }
+    public private(set) var probeSearched = 0
+    private var hitBuffer = RawBuffer(capacity: NativeSegmentReader.hitCapacity * MemoryLayout<UInt32>.stride)
+    private var hitCount = 0
+    /// Enough for a typical block; a block with more occurrences has the rest
+    /// searched afterwards, from `probeSearched`.
+    private static let hitCapacity = 1024
     @exclusivity(unchecked) private var slotCount = 0
     @exclusivity(unchecked) private var cursor = 0
 
@@ -175,6 +192,8 @@ public final class NativeSegmentReader {
     public func nextBlock() throws(LogScanError) -> Bool {
         slotCount = 0
         cursor = 0
+        hitCount = 0
+        probeSearched = 0
         // The records just handed out were read outside the guard; if the
         // file shrank under them, say so before going on.
         if source.windowFaulted {
@@ -261,6 +280,10 @@ public final class NativeSegmentReader {
         var stored: UnsafeRawBufferPointer
         var inflateTo: UnsafeMutableRawBufferPointer
         var slots: UnsafeMutablePointer<NativeRecordSlot>
+        var probe: UnsafePointer<logscan_literal>?
+        var hits: UnsafeMutableBufferPointer<UInt32>
+        var hitCount = 0
+        var searched = 0
         var outcome: DecodeOutcome = .ok
     }
 
@@ -269,11 +292,21 @@ public final class NativeSegmentReader {
         if header.codec == .lz4 { inflated.reserve(header.rawSize) }
         let slotTable = slots.typed(NativeRecordSlot.self)
         let inflateTo = UnsafeMutableRawBufferPointer(start: inflated.pointer, count: header.rawSize)
-        var context = DecodeContext(header: header, stored: stored, inflateTo: inflateTo, slots: slotTable)
+        let hits = UnsafeMutableBufferPointer(start: hitBuffer.typed(UInt32.self), count: NativeSegmentReader.hitCapacity)
+        var context = DecodeContext(header: header, stored: stored, inflateTo: inflateTo, slots: slotTable,
+                                    probe: header.codec == .none ? probe?.literal : nil, hits: hits)
         let fault = withSigbusGuard(&context) { raw in
             let context = guardedContext(raw, as: DecodeContext.self)
             let header = context.pointee.header, stored = context.pointee.stored, inflateTo = context.pointee.inflateTo
-            let computed = CRC32C.checksum(stored)
+            let computed: UInt32
+            if let literal = context.pointee.probe {
+                let probed = CRC32C.checksum(stored, probing: literal, hits: context.pointee.hits)
+                computed = probed.crc
+                context.pointee.hitCount = probed.found
+                context.pointee.searched = probed.searched
+            } else {
+                computed = CRC32C.checksum(stored)
+            }
             guard computed == header.payloadChecksum else { context.pointee.outcome = .badChecksum(computed: computed); return }
             var payload = stored.baseAddress ?? UnsafeRawPointer(inflateTo.baseAddress!)
             if header.codec == .lz4 {
@@ -286,6 +319,8 @@ public final class NativeSegmentReader {
             }
         }
         let outcome = context.outcome
+        hitCount = context.hitCount
+        probeSearched = context.searched
         if fault != nil { throw ByteSourceAccess.shrankError(source, position: position) }
         let blockLength = Int64(NativeFormat.blockHeaderSize + header.storedSize)
         switch outcome {

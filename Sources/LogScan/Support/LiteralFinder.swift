@@ -4,13 +4,16 @@ import CLogScanSupport
 /// The two bytes compared first are the needle's rarest by a frequency
 /// ranking of text and log data, so that common bytes (spaces, vowels) do not
 /// turn every position into a candidate. Immutable and shareable across
-/// threads.
+/// threads. Search builds them from patterns; a format reader can be given
+/// one as a probe, to find it while checksumming (`CRC32C.checksum(_:probing:)`).
 public final class LiteralFinder: @unchecked Sendable {
-    // @unchecked: the needle is written once in init and only read after.
+    // @unchecked: the needle and the C literal are written once in init and only read after.
     public let needle: [UInt8]
     public let caseless: Bool
     private let storage: UnsafeMutablePointer<UInt8>
-    private let literal: logscan_literal
+    /// The C description of the literal, at a stable address so that code
+    /// running under the SIGBUS guard can take it as a plain pointer.
+    let literal: UnsafeMutablePointer<logscan_literal>
 
     /// `caseless`: ASCII letters match either case.
     public init(_ needle: [UInt8], caseless: Bool = false) {
@@ -19,19 +22,21 @@ public final class LiteralFinder: @unchecked Sendable {
         storage = .allocate(capacity: max(needle.count, 1))
         storage.initialize(from: needle, count: needle.count)
         let (rare1, rare2) = LiteralFinder.rarestPositions(needle, caseless: caseless)
-        literal = logscan_literal(needle: storage, length: needle.count, rare1: rare1, rare2: rare2, caseless: caseless ? 1 : 0)
+        literal = .allocate(capacity: 1)
+        literal.initialize(to: logscan_literal(needle: storage, length: needle.count, rare1: rare1, rare2: rare2, caseless: caseless ? 1 : 0))
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        literal.deallocate()
+        storage.deallocate()
+    }
 
     /// Offset of the first occurrence at or after `from`, or nil.
     @inline(__always)
     public func firstIndex(in haystack: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
         guard let base = haystack.baseAddress, from <= haystack.count else { return needle.isEmpty && from <= haystack.count ? from : nil }
-        return withUnsafePointer(to: literal) { lit in
-            let hit = logscan_literal_find(lit, base + from, haystack.count - from)
-            return hit < 0 ? nil : from + hit
-        }
+        let hit = logscan_literal_find(literal, base + from, haystack.count - from)
+        return hit < 0 ? nil : from + hit
     }
 
     /// Every non-overlapping occurrence, as ranges.
