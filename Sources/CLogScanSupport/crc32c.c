@@ -186,7 +186,12 @@ static uint32_t crc_vpclmul(uint32_t crc, const unsigned char *p, size_t len) {
     p += 128;
     len -= 128;
     while (len >= 128) {
-        __builtin_prefetch(p + 1024);
+        // Blocks are mostly read from DRAM (a mapped page-cache file): ask
+        // for lines 4 KiB ahead. Measured on 1 GiB of 64 KiB blocks, checksum
+        // plus record walk: 10.2 GB/s, against 7.3 with 1 KiB ahead and 9.4
+        // with no prefetch (interleaved runs: scripts/microbench/checksum_walk.c).
+        __builtin_prefetch(p + 4096);
+        __builtin_prefetch(p + 4096 + 64);
         logscan_crc_fold_step(&fold, p);
         p += 128;
         len -= 128;

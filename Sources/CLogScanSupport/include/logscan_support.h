@@ -58,6 +58,10 @@ int logscan_guard_mapping_faulted(int slot);
 
 // ---- memory-speed helpers ---------------------------------------------------
 
+/// A hint to bring the cache line at `address` closer (Swift has no prefetch
+/// intrinsic). Never faults, whatever the address.
+static inline void logscan_prefetch(const void *address) { __builtin_prefetch(address); }
+
 /// Index of the first occurrence of needle in haystack, or -1. Wraps memmem,
 /// which glibc vectorizes; declared here so the Swift side needs no _GNU_SOURCE.
 ptrdiff_t logscan_memmem(const void *haystack, size_t haystack_len,

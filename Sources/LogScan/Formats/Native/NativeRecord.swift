@@ -1,3 +1,5 @@
+import CLogScanSupport
+
 /// One record of a native segment, as views into the mapping (or into the
 /// block's decompression buffer). Valid until the reader advances: copy what
 /// you keep.
@@ -74,6 +76,11 @@ enum NativeRecordWalk {
             guard rawSize - offset >= headerSize else {
                 return NativeWalkFailure(problem: .headerCut, offset: offset, value: rawSize - offset)
             }
+            // The block was just checksummed, so its first lines are in L1
+            // and later ones in L2 at best, and the walk waits on each
+            // record's size before it can read the next: ask for the lines
+            // a few records ahead (grep -c over 1 GiB: 105 against 117 ms).
+            logscan_prefetch(payload + offset + 512)
             let size = Int(payload.le32(offset))
             let keyLength = Int(payload.le32(offset + 4))
             let flagsWord = payload.le32(offset + 8)
