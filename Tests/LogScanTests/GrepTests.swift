@@ -168,6 +168,23 @@ import Testing
         #expect(!auto.out.contains("\u{1B}["))
     }
 
+    /// Colour reaches every field a match can be in: a WAL batch's op keys
+    /// and values, a Kafka header's value. Without the escapes the output is
+    /// exactly the uncoloured one.
+    @Test func colorHighlightsWALOpsAndKafkaHeaders() throws {
+        let cases: [(path: String, needle: String, highlighted: String)] = [
+            (WALFixtures.root + "/rocksdb/plain/db/000004.log", "ERROR", "\u{1B}[1;31mERROR\u{1B}[0m"),
+            (KafkaFixtures.root + "/extra/codecs.log", "json", "=\"application/\u{1B}[1;31mjson\u{1B}[0m\""),
+        ]
+        for (path, needle, highlighted) in cases {
+            let colored = try runLogscan(["grep", "--color", "always", "--field", "any", "-F", needle, path])
+            let plain = try runLogscan(["grep", "--color", "never", "--field", "any", "-F", needle, path])
+            #expect(colored.status == 0 && colored.out.contains(highlighted), "\(path)")
+            let stripped = colored.out.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+            #expect(stripped == plain.out, "\(path)")
+        }
+    }
+
     @Test func exitStatuses() throws {
         let root = repositoryRoot
         #expect(try runLogscan(["grep", "-F", "quick", "testdata/native/sample"], cwd: root).status == 0)

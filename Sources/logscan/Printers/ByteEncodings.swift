@@ -1,3 +1,5 @@
+import LogScan
+
 /// The encodings printers need for arbitrary bytes: UTF-8 validation, JSON
 /// string escaping, base64, and the escaped form of the text format.
 enum ByteEncodings {
@@ -125,8 +127,9 @@ enum ByteEncodings {
     /// The text format's quoted form: printable ASCII and valid multi-byte
     /// UTF-8 as is; quotes, backslashes and control characters escaped
     /// (\" \\ \n \r \t); every other byte as \xNN.
-    static func writeQuoted(_ bytes: UnsafeRawBufferPointer?, highlight: Highlight? = nil, ranges: [Range<Int>] = [],
+    static func writeQuoted(_ bytes: UnsafeRawBufferPointer?, highlight: Highlight? = nil, field: Submatch.Field = .value,
                             to out: inout OutputBuffer) {
+        let ranges = highlight?.ranges(field) ?? []
         guard let bytes else { out.ascii("null"); return }
         out.byte(0x22)
         guard let base = bytes.baseAddress else { out.byte(0x22); return }

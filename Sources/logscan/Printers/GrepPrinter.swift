@@ -80,8 +80,7 @@ struct GrepPrinter: SearchSink, ~Copyable {
             out.byte(UInt8(ascii: ":"))
             var highlight: Highlight? = nil
             if color && !submatches.isEmpty {
-                highlight = Highlight(key: submatches.filter { $0.field == .key }.map(\.range),
-                                      value: submatches.filter { $0.field == .value }.map(\.range))
+                highlight = Highlight(submatches: submatches)
             }
             RecordEncoding.writeText(record, highlight: highlight, to: &out)
             out.byte(0x0A)

@@ -41,16 +41,16 @@ enum KafkaFields {
         }
     }
 
-    static func writeText(_ record: KafkaRecord, to out: inout OutputBuffer) {
+    static func writeText(_ record: KafkaRecord, highlight: Highlight? = nil, to out: inout OutputBuffer) {
         if !record.headers.isEmpty {
             out.ascii(" headers=[")
             var first = true
-            for header in record.headers {
+            for (index, header) in record.headers.enumerated() {
                 if !first { out.ascii(", ") }
                 first = false
                 ByteEncodings.writeQuoted(header.key, to: &out)
                 out.byte(UInt8(ascii: "="))
-                ByteEncodings.writeQuoted(header.value, to: &out)
+                ByteEncodings.writeQuoted(header.value, highlight: highlight, field: .headerValue(index), to: &out)
             }
             out.byte(UInt8(ascii: "]"))
         }

@@ -56,13 +56,18 @@ struct RecordPrinter: ~Copyable {
     }
 }
 
-/// Where matches are, for the text format to highlight them.
+/// Where matches are, for the text format to highlight them: in a record's
+/// key or value, a Kafka header's value, or a WAL batch's op fields.
 struct Highlight {
-    var key: [Range<Int>] = []
-    var value: [Range<Int>] = []
+    var submatches: [Submatch]
     /// ANSI sequences around each match.
     var on: StaticString = "\u{1B}[1;31m"
     var off: StaticString = "\u{1B}[0m"
+
+    /// The matches in one field, in order.
+    func ranges(_ field: Submatch.Field) -> [Range<Int>] {
+        submatches.filter { $0.field == field }.map(\.range)
+    }
 }
 
 /// A record's two printed forms, shared by `replay` and `grep`.
@@ -103,16 +108,16 @@ enum RecordEncoding {
     /// `12 2026-11-23T18:43:00.123Z key="k" value="v"` (`-` for no time), no newline.
     static func writeText(_ record: LogRecord, highlight: Highlight? = nil, to out: inout OutputBuffer) {
         if case .writeBatch(let batch) = record {
-            WALFields.writeText(batch, to: &out)
+            WALFields.writeText(batch, highlight: highlight, to: &out)
             return
         }
         out.decimal(record.offset)
         out.byte(0x20)
         if let ts = record.timestamp { TimeFormat.writeISO8601(ts, to: &out) } else { out.byte(UInt8(ascii: "-")) }
         out.ascii(" key=")
-        ByteEncodings.writeQuoted(record.key, highlight: highlight, ranges: highlight?.key ?? [], to: &out)
+        ByteEncodings.writeQuoted(record.key, highlight: highlight, field: .key, to: &out)
         out.ascii(" value=")
-        ByteEncodings.writeQuoted(record.value, highlight: highlight, ranges: highlight?.value ?? [], to: &out)
-        if case .kafka(let kafka) = record { KafkaFields.writeText(kafka, to: &out) }
+        ByteEncodings.writeQuoted(record.value, highlight: highlight, field: .value, to: &out)
+        if case .kafka(let kafka) = record { KafkaFields.writeText(kafka, highlight: highlight, to: &out) }
     }
 }

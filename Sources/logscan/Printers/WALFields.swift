@@ -59,13 +59,13 @@ enum WALFields {
         out.byte(UInt8(ascii: "]"))
     }
 
-    static func writeText(_ batch: WriteBatchRecord, to out: inout OutputBuffer) {
+    static func writeText(_ batch: WriteBatchRecord, highlight: Highlight? = nil, to out: inout OutputBuffer) {
         out.decimal(batch.sequence)
         out.ascii(" count=")
         out.decimal(UInt64(batch.count))
         out.byte(UInt8(ascii: ":"))
         var first = true
-        for op in batch.ops {
+        for (index, op) in batch.ops.enumerated() {
             out.ascii(first ? " " : "; ")
             first = false
             out.string(op.kind.name)
@@ -74,9 +74,15 @@ enum WALFields {
                 out.decimal(UInt64(op.columnFamily))
                 out.byte(UInt8(ascii: ")"))
             }
-            if let key = op.key { out.ascii(" key="); ByteEncodings.writeQuoted(key, to: &out) }
-            if let value = op.value { out.ascii(" value="); ByteEncodings.writeQuoted(value, to: &out) }
-            if let end = op.endKey { out.ascii(" end_key="); ByteEncodings.writeQuoted(end, to: &out) }
+            if let key = op.key { out.ascii(" key="); ByteEncodings.writeQuoted(key, highlight: highlight, field: .opKey(index), to: &out) }
+            if let value = op.value {
+                out.ascii(" value=")
+                ByteEncodings.writeQuoted(value, highlight: highlight, field: .opValue(index), to: &out)
+            }
+            if let end = op.endKey {
+                out.ascii(" end_key=")
+                ByteEncodings.writeQuoted(end, highlight: highlight, field: .opEndKey(index), to: &out)
+            }
             if let xid = op.xid { out.ascii(" xid="); ByteEncodings.writeQuoted(xid, to: &out) }
             if let ts = op.commitTimestamp { out.ascii(" timestamp="); ByteEncodings.writeQuoted(ts, to: &out) }
         }
