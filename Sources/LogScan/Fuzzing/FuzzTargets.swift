@@ -47,7 +47,8 @@ public enum FuzzTargets {
 
     /// The search engine on a native segment, with a pattern taken from the
     /// input's first line: regex compilation, the required-literal
-    /// extraction, the SIMD literal search and the prefilter.
+    /// extraction, the SIMD literal search, the fused checksum probe
+    /// (checked against the plain CRC and the plain search) and the prefilter.
     public static func search(_ data: UnsafeRawBufferPointer) {
         guard let newline = data.firstIndex(of: 0x0A), newline < 64 else { return }
         let pattern = Array(data[0..<newline])
@@ -55,16 +56,43 @@ public enum FuzzTargets {
         _ = RequiredLiteral.extract(from: pattern)
         let finder = LiteralFinder(pattern, caseless: pattern.first.map { $0 & 1 == 1 } ?? false)
         _ = finder.allRanges(in: segment)
+        checkProbe(segment, finder)
         guard let matcher = try? RecordMatcher(patterns: [pattern], fixedStrings: pattern.count % 2 == 0, caseInsensitive: false,
                                                invert: false, field: .any) else { return }
         let state = matcher.makeState()
         let source = ByteSource(memory: segment, name: "fuzz")
         guard let reader = try? NativeSegmentReader(source: source) else { return }
+        reader.probe = finder
         var matches = 0
         while let record = try? reader.next() {
             if state.recordMatches(.native(record)) { matches += state.submatches(.native(record)).count }
         }
         blackHole(UInt64(matches))
+    }
+
+    /// logscan_crc32c_probe must give the plain CRC32C, and its occurrences
+    /// plus a plain search of what it left must be every occurrence. A small
+    /// hit buffer, so that running out of room is exercised too.
+    static func checkProbe(_ bytes: UnsafeRawBufferPointer, _ finder: LiteralFinder) {
+        guard !finder.needle.isEmpty else { return }
+        let hits = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 8)
+        defer { hits.deallocate() }
+        let probed = CRC32C.checksum(bytes, probing: finder.literal, hits: hits)
+        precondition(probed.crc == CRC32C.checksum(bytes), "probe checksum differs")
+        precondition(probed.searched <= bytes.count, "probe searched past the end")
+        var expected: [Int] = []
+        var at = 0
+        while at < bytes.count, let hit = finder.firstIndex(in: bytes, from: at) {
+            expected.append(hit)
+            at = hit + 1
+        }
+        var found = hits[0..<probed.found].map(Int.init)
+        at = probed.searched
+        while at < bytes.count, let hit = finder.firstIndex(in: bytes, from: at) {
+            found.append(hit)
+            at = hit + 1
+        }
+        precondition(found == expected, "probe occurrences differ")
     }
 
     /// A Kafka segment: every batch (v0/v1/v2, every codec) decoded, every
