@@ -72,6 +72,15 @@ import Testing
         allBusy.decodingThreads = ByteSource.onlineCPUs
         let busy = try ByteSource(file: OpenFile(path: segments[0]), options: allBusy, purpose: .scan)
         #expect(busy.report.path == .mmap && busy.report.autoReason == "100% cached, no spare core", "\(busy.report.summary)")
+        // Nor for grep's one-pass scans; cold ones still read ahead.
+        var onePass = IOOptions()
+        onePass.warmReadAhead = false
+        let probed = try ByteSource(file: OpenFile(path: segments[0]), options: onePass, purpose: .scan)
+        #expect(probed.report.path == .mmap && probed.report.autoReason == "100% cached, one-pass scan", "\(probed.report.summary)")
+        _ = IOBench.evict(segments, dropCaches: false)
+        let coldProbed = try ByteSource(file: OpenFile(path: segments[0]), options: onePass, purpose: .scan)
+        #expect(coldProbed.report.path == .pread && coldProbed.report.readAhead, "\(coldProbed.report.summary)")
+        IOBench.warm(segments)
 
         // Index files and seeks are lookups: mapped whatever their residency.
         let lookup = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(), purpose: .lookup)

@@ -137,6 +137,7 @@ public final class ByteSource {
         // time of mmap). Without one (a single core, or every core running
         // a search worker) the copy only adds work: grep -j2 on two cores
         // took 1.1x the time with it.
+        if !options.warmReadAhead { return (.mmap, "\(percent)% cached, one-pass scan") }
         if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
             return (.pread, "\(percent)% cached, read-ahead on a spare core")
         }

@@ -35,7 +35,10 @@ public struct LogSearcher: Sendable {
         // Readers that can (native raw blocks) find the first prefilter
         // literal while they checksum a unit: one pass over its bytes.
         var options = replay
-        if usesPrefilter { options.probe = matcher.prefilter.first }
+        if usesPrefilter {
+            options.probe = matcher.prefilter.first
+            options.io.warmReadAhead = false
+        }
         switch LogReader.cursor(for: input, options: options) {
         case .native(let cursor):
             return drive(cursor, state: &state, into: &sink, summary: &summary)
