@@ -22,6 +22,7 @@ import platform
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -367,8 +368,8 @@ def render_grep(r):
         return "" if len(ratios) < 2 else f"; the rounds: {', '.join(f'{x:.2f}×' for x in ratios)}"
     # The headline ratio is the median of the rounds' ratios: each round
     # measures both commands minutes apart at most, under the same drift.
-    lit_ratio = round_ratios(lit, "logscan grep -c -F", "rg -a -c -F")[len(lit.get("rg -a -c -F", {}).get("rounds", [0])) // 2]
-    rx_ratio = round_ratios(rx, "logscan grep -c", "rg -a -c")[len(rx.get("rg -a -c", {}).get("rounds", [0])) // 2]
+    lit_ratio = statistics.median(round_ratios(lit, "logscan grep -c -F", "rg -a -c -F"))
+    rx_ratio = statistics.median(round_ratios(rx, "logscan grep -c", "rg -a -c"))
     lz_ratio = lz["logscan grep -c -F (lz4 blocks)"]["mean"] / lz["lz4 -dc | rg -c"]["mean"]
     c = r["counts"]
     return f"""## grep (issue 4)

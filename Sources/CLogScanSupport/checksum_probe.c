@@ -14,42 +14,26 @@
 
 #if defined(__x86_64__)
 
-// Candidates of one 32-byte group: positions q..q+31 where both rare bytes agree.
-LOGSCAN_FOLD_TARGET uint32_t candidates32(const unsigned char *q, size_t r1, size_t r2,
-                                          __m256i a, __m256i a2, __m256i b, __m256i b2, const int caseless) {
-    __m256i x = _mm256_loadu_si256((const __m256i *)(q + r1));
-    __m256i y = _mm256_loadu_si256((const __m256i *)(q + r2));
-    __m256i mx = _mm256_cmpeq_epi8(x, a), my = _mm256_cmpeq_epi8(y, b);
-    if (caseless) {
-        mx = _mm256_or_si256(mx, _mm256_cmpeq_epi8(x, a2));
-        my = _mm256_or_si256(my, _mm256_cmpeq_epi8(y, b2));
-    }
-    return (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(mx, my));
-}
-
 // The fused loop; `caseless` is a constant in each of its two instantiations.
 LOGSCAN_FOLD_TARGET uint32_t probe_fused(uint32_t crc, const unsigned char *base, size_t n, const logscan_literal *lit,
                                          logscan_probe_hits *out, const int caseless) {
-    const size_t r1 = lit->rare1, r2 = lit->rare2, length = lit->length;
-    const uint8_t c1 = lit->needle[r1], c2 = lit->needle[r2];
-    const __m256i a = _mm256_set1_epi8((char)c1), b = _mm256_set1_epi8((char)c2);
-    const __m256i a2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c1) : c1));
-    const __m256i b2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c2) : c2));
+    const size_t length = lit->length;
+    const logscan_rare_bytes rare = logscan_rare_bytes_of(lit);
     size_t found = 0;
     int searching = 1;
     // Positions o..o+127 are searched with the step that folds bytes o..o+127;
     // their loads reach o + 127 + r2 + 1, so searching stops 128 + r2 bytes
     // before the end and the caller searches the rest.
-    const size_t search_end = n - 128 - r2;  // n >= 256 + r2: see the caller
+    const size_t search_end = n - 128 - rare.r2;  // n >= 256 + r2: see the caller
     logscan_crc_fold fold = logscan_crc_fold_begin(crc, base);
     size_t o = 0;
     for (;;) {
         if (searching) {
             const unsigned char *q = base + o;
-            uint64_t lo = (uint64_t)candidates32(q, r1, r2, a, a2, b, b2, caseless) |
-                          (uint64_t)candidates32(q + 32, r1, r2, a, a2, b, b2, caseless) << 32;
-            uint64_t hi = (uint64_t)candidates32(q + 64, r1, r2, a, a2, b, b2, caseless) |
-                          (uint64_t)candidates32(q + 96, r1, r2, a, a2, b, b2, caseless) << 32;
+            uint64_t lo = (uint64_t)logscan_rare_candidates32(&rare, q, caseless) |
+                          (uint64_t)logscan_rare_candidates32(&rare, q + 32, caseless) << 32;
+            uint64_t hi = (uint64_t)logscan_rare_candidates32(&rare, q + 64, caseless) |
+                          (uint64_t)logscan_rare_candidates32(&rare, q + 96, caseless) << 32;
             if (__builtin_expect((lo | hi) != 0, 0)) {
                 for (int half = 0; half < 2; half++) {
                     uint64_t mask = half ? hi : lo;

@@ -47,10 +47,6 @@ static void literal_search_init(void) {
     has_avx2 = __builtin_cpu_supports("avx2");
 }
 
-// The two chosen bytes as vectors: `a` and `b` their exact values, `a2` and
-// `b2` their other case (equal to a/b when not a letter or not caseless).
-typedef struct { __m256i a, a2, b, b2; } probe_bytes;
-
 int logscan_ascii_other_case(int c) {
     if (c >= 'a' && c <= 'z') return c - 32;
     if (c >= 'A' && c <= 'Z') return c + 32;
@@ -59,25 +55,14 @@ int logscan_ascii_other_case(int c) {
 
 __attribute__((target("avx2")))
 static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_t n) {
-    const size_t len = lit->length, r1 = lit->rare1, r2 = lit->rare2;
-    const uint8_t c1 = lit->needle[r1], c2 = lit->needle[r2];
-    const int caseless = lit->caseless;
-    const __m256i a = _mm256_set1_epi8((char)c1), b = _mm256_set1_epi8((char)c2);
-    const __m256i a2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c1) : c1));
-    const __m256i b2 = _mm256_set1_epi8((char)(caseless ? logscan_ascii_other_case(c2) : c2));
+    const size_t len = lit->length;
+    const logscan_rare_bytes rare = logscan_rare_bytes_of(lit);
     // Both loads of a step stay inside the haystack: the highest byte read
     // is i + r2 + 31 < n (r1 <= r2).
-    const size_t last_read = r2 + 32;
+    const size_t last_read = rare.r2 + 32;
     size_t i = 0;
     while (i + last_read <= n) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(hay + i + r1));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(hay + i + r2));
-        __m256i mx = _mm256_cmpeq_epi8(x, a), my = _mm256_cmpeq_epi8(y, b);
-        if (caseless) {
-            mx = _mm256_or_si256(mx, _mm256_cmpeq_epi8(x, a2));
-            my = _mm256_or_si256(my, _mm256_cmpeq_epi8(y, b2));
-        }
-        uint32_t mask = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(mx, my));
+        uint32_t mask = logscan_rare_candidates32(&rare, hay + i, lit->caseless);
         while (mask) {
             size_t pos = i + (size_t)__builtin_ctz(mask);
             if (pos + len <= n && logscan_literal_matches_at(lit, hay + pos)) return (ptrdiff_t)pos;

@@ -22,12 +22,7 @@ import CLogScanSupport
             var hits = [UInt32](repeating: 0, count: capacity)
             let result = hits.withUnsafeMutableBufferPointer { CRC32C.checksum(bytes, probing: finder.literal, hits: $0) }
             let found = hits[0..<result.found].map(Int.init)
-            var all = found
-            var at = result.searched
-            while at < bytes.count, let hit = finder.firstIndex(in: bytes, from: at) {
-                all.append(hit)
-                at = hit + 1
-            }
+            let all = found + finder.offsets(in: bytes, from: result.searched)
             return (result.crc, CRC32C.checksum(bytes), found, result.searched, all)
         }
     }

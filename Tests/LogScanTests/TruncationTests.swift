@@ -20,13 +20,7 @@ import Testing
         for iteration in 0..<60 {
             let path = dir.file("segment-\(iteration).seg")
             writeFile(path, bytes)
-            let cut = Int.random(in: 0..<bytes.count, using: &rng)
-            let delay = UInt32.random(in: 0..<3000, using: &rng)
-            let truncator = Thread {
-                usleep(delay)
-                truncate(path, off_t(cut))
-            }
-            truncator.start()
+            let truncator = truncateLater(path, size: bytes.count, maxDelay: 3000, using: &rng)
             // A small window, so the scan maps many times and faults land in
             // both guarded decoding and unguarded record views.
             var sink = TouchingSink()
@@ -34,7 +28,7 @@ import Testing
             let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
             let options = ReplayOptions(io: io)
             let summary = LogReplayer(options: options).run([path], into: &sink)
-            while !truncator.isFinished { usleep(100) }
+            truncator.waitUntilFinished()
             #expect(sink.offsets == Array(0..<UInt64(sink.offsets.count)), "a prefix, in order")
             #expect(sink.offsets.count <= written.count)
             let outcome: String
@@ -189,6 +183,25 @@ func logscan_guard_fault_count_for_tests() -> UInt64 { logscan_guard_fault_count
     }
 }
 
+/// Starts a thread that truncates `path` (of `size` bytes) at a random byte
+/// after a random delay of less than `maxDelay` microseconds.
+func truncateLater(_ path: String, size: Int, maxDelay: UInt32, using rng: inout SplitMix64) -> Thread {
+    let cut = Int.random(in: 0..<size, using: &rng)
+    let delay = UInt32.random(in: 0..<maxDelay, using: &rng)
+    let truncator = Thread {
+        usleep(delay)
+        truncate(path, off_t(cut))
+    }
+    truncator.start()
+    return truncator
+}
+
+extension Thread {
+    func waitUntilFinished() {
+        while !isFinished { usleep(100) }
+    }
+}
+
 /// What one replay in a truncation race gave.
 struct RaceRun {
     var offsets: [UInt64]
@@ -218,16 +231,10 @@ func truncationRace(_ bytes: [UInt8], named name: String, kind: LogKind, referen
         mkdir(runDir, 0o755)
         let path = runDir + "/" + name
         writeFile(path, bytes)
-        let cut = Int.random(in: 0..<bytes.count, using: &rng)
-        let delay = UInt32.random(in: 0..<4000, using: &rng)
-        let truncator = Thread {
-            usleep(delay)
-            truncate(path, off_t(cut))
-        }
-        truncator.start()
+        let truncator = truncateLater(path, size: bytes.count, maxDelay: 4000, using: &rng)
         let io = iteration % 4 == 3 ? IOOptions(mode: .pread) : IOOptions(mode: .mmap, windowBytes: 256 << 10)
         let run = raceReplay(path, kind: kind, io: io)
-        while !truncator.isFinished { usleep(100) }
+        truncator.waitUntilFinished()
         #expect(run.offsets == Array(reference.prefix(run.offsets.count)), "a prefix, in order", sourceLocation: sourceLocation)
         if run.failures > 0 {
             outcomes["shrank", default: 0] += 1

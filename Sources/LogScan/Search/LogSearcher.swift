@@ -65,7 +65,6 @@ public struct LogSearcher: Sendable {
         var fileBytesAtStart: Int64 = 0
         var candidates: [Int] = []
         let wantsRecords = sink.wantsRecords
-        let usePrefilter = usesPrefilter
 
         func endFile(_ sink: inout Sink) {
             guard let path = currentPath else { return }
@@ -108,7 +107,7 @@ public struct LogSearcher: Sendable {
                 }
                 let count = reader.unitRecordCount
                 var keepGoing = true
-                if usePrefilter, let bytes = reader.unitBytes {
+                if usesPrefilter, let bytes = reader.unitBytes {
                     // Records holding a prefilter literal somewhere in their bytes.
                     candidates.removeAll(keepingCapacity: true)
                     /// Adds the record holding `hit` and returns where to look

@@ -39,6 +39,18 @@ public final class LiteralFinder: @unchecked Sendable {
         return hit < 0 ? nil : from + hit
     }
 
+    /// The offset of every occurrence at or after `from`, overlapping ones
+    /// included, ascending.
+    public func offsets(in haystack: UnsafeRawBufferPointer, from: Int = 0) -> [Int] {
+        var found: [Int] = []
+        var at = from
+        while at < haystack.count, let hit = firstIndex(in: haystack, from: at) {
+            found.append(hit)
+            at = hit + 1
+        }
+        return found
+    }
+
     /// Every non-overlapping occurrence, as ranges.
     public func allRanges(in haystack: UnsafeRawBufferPointer) -> [Range<Int>] {
         var ranges: [Range<Int>] = []

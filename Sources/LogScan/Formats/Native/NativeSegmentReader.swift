@@ -192,8 +192,6 @@ public final class NativeSegmentReader {
     public func nextBlock() throws(LogScanError) -> Bool {
         slotCount = 0
         cursor = 0
-        hitCount = 0
-        probeSearched = 0
         // The records just handed out were read outside the guard; if the
         // file shrank under them, say so before going on.
         if source.windowFaulted {
