@@ -117,6 +117,12 @@ import Testing
         #expect(try runLogscan(["frobnicate"]).status == 2)
         #expect(try runLogscan(["--help"]).status == 0)
         #expect(try runLogscan(["replay", "--help"]).status == 0)
+        // A subcommand is parsed on its own (Logscan.parseQuickly), yet help
+        // and usage errors still name it as `logscan SUBCOMMAND`.
+        let badFormat = try runLogscan(["replay", "--format", "yaml", log])
+        #expect(badFormat.stderr.contains("Usage: logscan replay") && badFormat.stderr.contains("'yaml'"))
+        #expect(try runLogscan(["grep", "--help"]).out.contains("USAGE: logscan grep"))
+        #expect(try runLogscan(["replay", "--count", "-j1", log]).status == 2)  // replay has no -j
 
         // I/O errors: 2, with the path on stderr.
         let missing = try runLogscan(["replay", dir.file("nope")])
