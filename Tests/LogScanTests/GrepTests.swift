@@ -247,6 +247,53 @@ import Testing
         }
     }
 
+    /// -i with k or s in the pattern: PCRE2 also matches KELVIN SIGN and
+    /// LONG S for them, which ASCII folding does not, so the prefilter looks
+    /// for those characters too, and PCRE2 confirms; a non-ASCII pattern is
+    /// prefiltered by its longest part that folds like ASCII. Counts against
+    /// ICU's caseless matching, over probed raw blocks.
+    @Test func caselessSearchWithKOrSKeepsUnicodeFolding() throws {
+        #expect(RecordMatcher.asciiFoldingPart(Array("region=eu-west-1 status=503".utf8)) == Array("region=eu-we".utf8))
+        #expect(RecordMatcher.asciiFoldingPart(Array("RÉGION".utf8)) == Array("GION".utf8))
+        #expect(RecordMatcher.asciiFoldingPart(Array("kiss".utf8)) == Array("i".utf8))
+        func prefilter(_ pattern: String, fixed: Bool = true) throws -> [[UInt8]] {
+            try RecordMatcher(patterns: [Array(pattern.utf8)], fixedStrings: fixed, caseInsensitive: true, invert: false,
+                              field: .value).prefilter.map { $0.needle }
+        }
+        let kelvin: [UInt8] = [0xE2, 0x84, 0xAA], longS: [UInt8] = [0xC5, 0xBF]
+        #expect(try prefilter("status=503") == [Array("status=503".utf8), longS])
+        #expect(try prefilter("Kelvin key") == [Array("Kelvin key".utf8), kelvin])
+        #expect(try prefilter("RÉGION") == [Array("GION".utf8)])
+        #expect(try prefilter("stat(us)?=50[0-9]", fixed: false) == [Array("stat".utf8), longS])
+        #expect(try prefilter("brown") == [Array("brown".utf8)])  // no k or s: the SIMD search alone decides
+
+        let dir = TemporaryDirectory()
+        var rng = SplitMix64(seed: 83)
+        let words = ["status=503", "STATUS=503", "\u{17F}tatus=503", "Status=502", "stat=503", "\u{212A}elvin key",
+                     "KELVIN KEY", "kelvin", "RÉGION", "région", "region", "filler", "more filler text"]
+        let records = (0..<8000).map { i -> OwnedRecord in
+            let value = (0..<Int.random(in: 0...12, using: &rng)).map { _ in words[Int.random(in: 0..<words.count, using: &rng)] }
+            return OwnedRecord(offset: UInt64(i), timestamp: nil, key: nil, value: Array(value.joined(separator: " ").utf8))
+        }
+        try writeLog(dir.path, records, options: NativeWriterOptions(segmentBytes: 1 << 20, blockBytes: 64 << 10))
+        let written = records.map { Reference(path: "", offset: 0, key: $0.key, value: $0.value) }
+        let cases: [([String], String)] = [
+            (["-F", "status=503"], NSRegularExpression.escapedPattern(for: "status=503")),
+            (["-F", "kelvin key"], NSRegularExpression.escapedPattern(for: "kelvin key")),
+            (["-F", "RÉGION"], "RÉGION"),
+            (["stat(us)?=50[0-9]"], "stat(us)?=50[0-9]"),
+        ]
+        for (args, pattern) in cases {
+            let expected = written.filter { Self.regexMatches($0.value, pattern, caseless: true) }.count
+            #expect(expected > 0)
+            for threads in ["1", "2"] {
+                let result = try runLogscan(["grep", "-c", "-i", "-j", threads] + args + [dir.path])
+                let counted = result.out.split(separator: "\n").compactMap { $0.split(separator: ":").last.flatMap { Int($0) } }.reduce(0, +)
+                #expect(counted == expected, "\(args) -j \(threads)")
+            }
+        }
+    }
+
     @Test func requiredLiteralExtraction() {
         func lit(_ p: String) -> String? { RequiredLiteral.extract(from: Array(p.utf8)).map { String(decoding: $0, as: UTF8.self) } }
         #expect(lit("ERROR.*timeout") == "timeout")
