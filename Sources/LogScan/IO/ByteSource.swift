@@ -35,6 +35,9 @@ public final class ByteSource {
     /// O_DIRECT alignment (bytes) when the descriptor reads around the page cache.
     private let directAlignment: Int?
     private let mapAlignment: Int
+    /// The advice mapped scan windows get: `options.advice`, or none when
+    /// `--io auto` found the whole file in the page cache.
+    private let advice: IOOptions.Advice
 
     public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
         self.file = file
@@ -48,6 +51,7 @@ public final class ByteSource {
 
         let ioPath: IOReport.Path
         var autoReason: String? = nil
+        var allCached = false
         if !file.isSeekable {
             if file.kind == .directory {
                 throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
@@ -65,6 +69,7 @@ public final class ByteSource {
                                            hugetlb: file.hugetlbPageSize != nil)
                 ioPath = choice.path
                 autoReason = choice.reason
+                allCached = choice.path == .mmap && choice.resident == 1
             }
         }
         size = ioPath == .stream ? nil : file.sizeAtOpen
@@ -75,7 +80,11 @@ public final class ByteSource {
             : (ioPath != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
-        report.advice = options.advice
+        // Read-ahead hints for a file found wholly in the page cache only
+        // look up every page again (MADV_WILLNEED, POSIX_FADV_WILLNEED walk
+        // the cache page by page): ~2-4% of a warm grep's CPU.
+        advice = allCached ? .none : options.advice
+        report.advice = advice
         report.autoReason = autoReason
         // O_DIRECT only for scans: a lookup reads a few small pieces, which
         // the page cache serves better than aligned reads from the disk.
@@ -120,28 +129,29 @@ public final class ByteSource {
     ///   (cold, pread + read-ahead was ~1.3× faster than mapping on this
     ///   kind of machine: docs/BENCHMARKS.md, "I/O paths"). Residency comes
     ///   from `PageCacheProbe` (mincore, nothing read).
-    static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose, hugetlb: Bool) -> (path: IOReport.Path, reason: String) {
+    static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose,
+                         hugetlb: Bool) -> (path: IOReport.Path, reason: String, resident: Double?) {
         let size = file.sizeAtOpen
-        if hugetlb { return (.mmap, "hugetlbfs") }
-        if size < Int64(options.smallFileBytes) { return (.pread, "small file") }
-        if purpose == .lookup { return (.mmap, "lookup") }
+        if hugetlb { return (.mmap, "hugetlbfs", nil) }
+        if size < Int64(options.smallFileBytes) { return (.pread, "small file", nil) }
+        if purpose == .lookup { return (.mmap, "lookup", nil) }
         guard size >= Int64(options.coldPreadBytes),
               let resident = PageCacheProbe.residentFraction(fd: file.descriptor.rawValue, size: size) else {
-            return (.mmap, "scan")
+            return (.mmap, "scan", nil)
         }
         let percent = Int((resident * 100).rounded())
-        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold") }
+        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident) }
         // Warm too, a spare core wins: the read-ahead thread copies the
         // next chunks while this one decodes, which beat every mapping of
         // the same warm log (docs/BENCHMARKS.md, "I/O paths": 0.68x the
         // time of mmap). Without one (a single core, or every core running
         // a search worker) the copy only adds work: grep -j2 on two cores
         // took 1.1x the time with it.
-        if !options.warmReadAhead { return (.mmap, "\(percent)% cached, one-pass scan") }
+        if !options.warmReadAhead { return (.mmap, "\(percent)% cached, one-pass scan", resident) }
         if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
-            return (.pread, "\(percent)% cached, read-ahead on a spare core")
+            return (.pread, "\(percent)% cached, read-ahead on a spare core", resident)
         }
-        return (.mmap, "\(percent)% cached, no spare core")
+        return (.mmap, "\(percent)% cached, no spare core", resident)
     }
 
     /// CPUs online, read once.
@@ -157,6 +167,7 @@ public final class ByteSource {
         mapAlignment = PageSize.bytes
         readsAhead = false
         directAlignment = nil
+        advice = .none
         size = Int64(memory.count)
         report = IOReport(path: .memory, populate: false, hugePages: .notRequested, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
@@ -333,12 +344,12 @@ public final class ByteSource {
             // the device's read-ahead size around the page (8 MiB on this
             // machine's virtio disk: ~20 ms a fault) for one entry.
             region.advise(MADV_RANDOM)
-        } else if options.advice != .none {
+        } else if advice != .none {
             // MADV_SEQUENTIAL turns the kernel's fault read-around (large
             // folios) into 128 KiB synchronous read-ahead per fault: cold
             // scans ran 2.2x slower with it (docs/BENCHMARKS.md, "I/O paths").
-            if options.advice == .sequential { region.advise(MADV_SEQUENTIAL) }
-            if options.advice == .willneed { region.advise(MADV_WILLNEED) }
+            if advice == .sequential { region.advise(MADV_SEQUENTIAL) }
+            if advice == .willneed { region.advise(MADV_WILLNEED) }
             // Start reading the next window in the background while this one
             // is scanned: on cold data, its first touch then finds pages in
             // the cache instead of stalling on the disk.
