@@ -53,16 +53,31 @@ int logscan_ascii_other_case(int c) {
     return c;
 }
 
-__attribute__((target("avx2")))
-static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_t n) {
+// 64 positions a step (two 32-byte compares, one test), with `caseless` a
+// constant in each of the two instantiations: on a 64 KiB block in L2 it
+// measured 36-47 GB/s against 14-18 for one compare a step with `caseless`
+// tested inside the loop (caseless: 22-27 against 10-17). The loop's own
+// work, not memory, was the limit there.
+__attribute__((target("avx2"), always_inline))
+static inline ptrdiff_t find_avx2_body(const logscan_literal *lit, const uint8_t *hay, size_t n, const int caseless) {
     const size_t len = lit->length;
     const logscan_rare_bytes rare = logscan_rare_bytes_of(lit);
     // Both loads of a step stay inside the haystack: the highest byte read
-    // is i + r2 + 31 < n (r1 <= r2).
+    // is i + r2 + 31 (+ 32 for the second half) < n (r1 <= r2).
     const size_t last_read = rare.r2 + 32;
     size_t i = 0;
+    while (i + 32 + last_read <= n) {
+        uint64_t mask = (uint64_t)logscan_rare_candidates32(&rare, hay + i, caseless) |
+                        (uint64_t)logscan_rare_candidates32(&rare, hay + i + 32, caseless) << 32;
+        while (__builtin_expect(mask != 0, 0)) {
+            size_t pos = i + (size_t)__builtin_ctzll(mask);
+            if (pos + len <= n && logscan_literal_matches_at(lit, hay + pos)) return (ptrdiff_t)pos;
+            mask &= mask - 1;
+        }
+        i += 64;
+    }
     while (i + last_read <= n) {
-        uint32_t mask = logscan_rare_candidates32(&rare, hay + i, lit->caseless);
+        uint32_t mask = logscan_rare_candidates32(&rare, hay + i, caseless);
         while (mask) {
             size_t pos = i + (size_t)__builtin_ctz(mask);
             if (pos + len <= n && logscan_literal_matches_at(lit, hay + pos)) return (ptrdiff_t)pos;
@@ -71,6 +86,16 @@ static ptrdiff_t find_avx2(const logscan_literal *lit, const uint8_t *hay, size_
         i += 32;
     }
     return find_scalar(lit, hay, n, i);
+}
+
+__attribute__((target("avx2")))
+static ptrdiff_t find_avx2_exact(const logscan_literal *lit, const uint8_t *hay, size_t n) {
+    return find_avx2_body(lit, hay, n, 0);
+}
+
+__attribute__((target("avx2")))
+static ptrdiff_t find_avx2_caseless(const logscan_literal *lit, const uint8_t *hay, size_t n) {
+    return find_avx2_body(lit, hay, n, 1);
 }
 #endif
 
@@ -82,7 +107,8 @@ ptrdiff_t logscan_literal_find(const logscan_literal *lit, const void *haystack,
         return hit ? (const uint8_t *)hit - hay : -1;
     }
 #if defined(__x86_64__)
-    if (has_avx2 && lit->length > 0) return find_avx2(lit, hay, n);
+    if (has_avx2 && lit->length > 0)
+        return lit->caseless ? find_avx2_caseless(lit, hay, n) : find_avx2_exact(lit, hay, n);
 #endif
     return find_scalar(lit, hay, n, 0);
 }
