@@ -266,6 +266,9 @@ import Testing
         #expect(try prefilter("RÉGION") == [Array("GION".utf8)])
         #expect(try prefilter("stat(us)?=50[0-9]", fixed: false) == [Array("stat".utf8), longS])
         #expect(try prefilter("brown") == [Array("brown".utf8)])  // no k or s: the SIMD search alone decides
+        let twoWithS = try RecordMatcher(patterns: [Array("status".utf8), Array("stat=".utf8)], fixedStrings: true,
+                                         caseInsensitive: true, invert: false, field: .value)
+        #expect(twoWithS.prefilter.map { $0.needle } == [Array("status".utf8), longS, Array("stat=".utf8)])
 
         let dir = TemporaryDirectory()
         var rng = SplitMix64(seed: 83)
@@ -282,6 +285,11 @@ import Testing
             (["-F", "kelvin key"], NSRegularExpression.escapedPattern(for: "kelvin key")),
             (["-F", "RÉGION"], "RÉGION"),
             (["stat(us)?=50[0-9]"], "stat(us)?=50[0-9]"),
+            (["\\x53TATUS=503"], "\\x53TATUS=503"),  // \x53 is S: no required literal
+            // Several patterns, one without k or s; and -v, which selects
+            // records that are not candidates without asking PCRE2.
+            (["-F", "-e", "region", "-e", "kelvin"], "region|kelvin"),
+            (["-v", "-F", "status=503"], "^(?!.*status=503)"),
         ]
         for (args, pattern) in cases {
             let expected = written.filter { Self.regexMatches($0.value, pattern, caseless: true) }.count
@@ -309,5 +317,14 @@ import Testing
         #expect(lit("\\d+ms") == "ms")
         #expect(lit("x{0,3}yz") == "yz")
         #expect(lit("x{2}yz") == "yz")  // conservative: a counted repeat ends the run
+        // Escapes with an argument: what follows is not literal text.
+        #expect(lit("\\x41BC") == nil)
+        #expect(lit("abc\\x{41}def") == nil)
+        #expect(lit("\\cKabc") == nil)
+        #expect(lit("\\0101xyz") == nil)
+        #expect(lit("\\bword\\b") == "word")
+        // A quantifier takes the whole UTF-8 character before it.
+        #expect(lit("abcé?") == "abc")
+        #expect(lit("abcé+x") == "abcé")
     }
 }

@@ -77,8 +77,8 @@ import Testing
         onePass.warmReadAhead = false
         let probed = try ByteSource(file: OpenFile(path: segments[0]), options: onePass, purpose: .scan)
         #expect(probed.report.path == .mmap && probed.report.autoReason == "100% cached, one-pass scan", "\(probed.report.summary)")
-        // A file wholly in the cache gets no read-ahead advice (it would only
-        // look every page up again); one mapped on request keeps it.
+        // A file whose sampled pages are all cached gets no read-ahead advice
+        // (it would only look every page up again); one mapped on request keeps it.
         #expect(probed.report.advice == .none && mapped.report.advice == .none, "\(probed.report.summary)")
         let asked = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(mode: .mmap), purpose: .scan)
         #expect(asked.report.advice == .willneed, "\(asked.report.summary)")

@@ -36,7 +36,7 @@ public final class ByteSource {
     private let directAlignment: Int?
     private let mapAlignment: Int
     /// The advice mapped scan windows get: `options.advice`, or none when
-    /// `--io auto` found the whole file in the page cache.
+    /// `--io auto` found every page it sampled in the page cache.
     private let advice: IOOptions.Advice
 
     public init(file: OpenFile, options: IOOptions, purpose: Purpose = .scan) throws(LogScanError) {
@@ -80,9 +80,11 @@ public final class ByteSource {
             : (ioPath != .mmap ? .notApplicable : (hugetlb ? .hugetlbfs(pageSize: mapAlignment) : .transparentAdvised))
         report = IOReport(path: ioPath, populate: populate, hugePages: huge, windowsMapped: 0,
                           bytesMapped: 0, bytesRead: 0, readCalls: 0)
-        // Read-ahead hints for a file found wholly in the page cache only
-        // look up every page again (MADV_WILLNEED, POSIX_FADV_WILLNEED walk
-        // the cache page by page): ~2-4% of a warm grep's CPU.
+        // Read-ahead hints for a file whose sampled pages were all in the
+        // page cache (PageCacheProbe looks at up to 16 MiB of it) only look
+        // up every page again (MADV_WILLNEED, POSIX_FADV_WILLNEED walk the
+        // cache page by page): ~2-4% of a warm grep's CPU. A page evicted
+        // since is still read around its fault by the kernel.
         advice = allCached ? .none : options.advice
         report.advice = advice
         report.autoReason = autoReason

@@ -78,7 +78,8 @@ public final class RecordMatcher: Sendable {
                 required = []
                 break
             }
-            required += finders
+            // Two patterns with an s would look for LONG S twice.
+            required += finders.filter { finder in !required.contains { $0.needle == finder.needle } }
         }
         prefilter = required
     }

@@ -5,8 +5,11 @@
 ///
 /// Handled: runs of plain characters and escaped punctuation at the top
 /// level (outside groups and classes); a quantifier that allows zero
-/// repetitions (`?`, `*`, `{0`) drops the character before it; `+` keeps it.
-/// Any top-level or nested alternation (`|`) gives up, as do inline flags.
+/// repetitions (`?`, `*`, `{0`) drops the character before it (the whole
+/// character: PCRE2 runs in UTF mode); `+` keeps it. Escapes that match a
+/// class or position (`\d`, `\b`, ...) end a run. Any alternation (`|`),
+/// inline flags, and escapes that take an argument or stand for a character
+/// (`\x41`, `\0101`, `\cK`, `\Q...\E`, `\p{L}`, `\n`) give up.
 public enum RequiredLiteral {
     public static func extract(from pattern: [UInt8]) -> [UInt8]? {
         var scan = Scan(pattern: pattern)
@@ -64,41 +67,49 @@ public enum RequiredLiteral {
                     let e = pattern[i + 1]
                     let isPunctuation = (e >= 0x21 && e <= 0x2F) || (e >= 0x3A && e <= 0x40) || (e >= 0x5B && e <= 0x60) || (e >= 0x7B && e <= 0x7E)
                     i += 2
-                    if isPunctuation && depth == 0 {
-                        append(e)
-                    } else {
-                        // \d, \w, \b, \x41, \Q...: not handled as literals.
+                    if isPunctuation {
+                        if depth == 0 { append([e]) }
+                    } else if "dDwWsShHvVbBAzZGRXK".utf8.contains(e) {
+                        // A class or a position: the run ends here.
                         endRun()
                         RequiredLiteral.skipQuantifier(pattern, &i)
+                    } else {
+                        // \x41, \0101, \cK, \g1, \Q...\E and the like: what
+                        // follows is an argument, not literal text.
+                        return nil
                     }
                 default:
-                    i += 1
-                    if depth == 0 && c >= 0x20 { append(c) }
+                    // A UTF-8 character is one unit: `é?` may drop both of
+                    // its bytes, not just the last.
+                    let length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1
+                    let character = Array(pattern[i..<min(i + length, pattern.count)])
+                    i += character.count
+                    if depth == 0 && c >= 0x20 { append(character) }
                 }
             }
             endRun()
             return best.isEmpty ? nil : best
         }
 
-        /// Adds `c` (just read) to the run unless a quantifier that allows
-        /// zero copies follows it.
-        mutating func append(_ c: UInt8) {
-            guard i < pattern.count else { run.append(c); return }
+        /// Adds the character `c` (just read) to the run unless a quantifier
+        /// that allows zero copies follows it.
+        mutating func append(_ c: [UInt8]) {
+            guard i < pattern.count else { run += c; return }
             switch pattern[i] {
             case UInt8(ascii: "?"), UInt8(ascii: "*"):
                 endRun()
                 RequiredLiteral.skipQuantifier(pattern, &i)
             case UInt8(ascii: "{"):
                 let zero = i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "0")
-                if !zero { run.append(c) }
+                if !zero { run += c }
                 endRun()
                 RequiredLiteral.skipQuantifier(pattern, &i)
             case UInt8(ascii: "+"):
-                run.append(c)
+                run += c
                 endRun()
                 RequiredLiteral.skipQuantifier(pattern, &i)
             default:
-                run.append(c)
+                run += c
             }
         }
     }
