@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(native-segment native-index lz4-block search kafka-segment kafka-index kafka-codecs wal-log write-batch)
+all=(native-segment native-index lz4-block search prefilter kafka-segment kafka-index kafka-codecs wal-log write-batch)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 scratch=.build-fuzz
@@ -50,6 +50,12 @@ seed() {  # seed corpus for a target: what testdata holds of its kind
       python3 scripts/wal_batch_seeds.py "$dir" ;;
     kafka-codecs)  # the compressed record data of the fixtures' batches, one file per batch
       python3 scripts/kafka_codec_seeds.py "$dir" ;;
+    prefilter)  # flags byte (1 -i, 2 -F), patterns split by NUL, newline, a value
+      printf '\001status=503\nSTATUS=503 and \305\277tatus=503\n' > "$dir/caseless-long-s"
+      printf '\003kelvin key\000region\n\342\204\252ELVIN KEY region\n' > "$dir/caseless-kelvin"
+      printf '\000region=eu-west-1 status=50[0-9]\nregion=eu-west-1 status=503 GET\n' > "$dir/regex"
+      printf '\001r\303\251gion [0-9]+ms\nR\303\211GION 12ms\n' > "$dir/caseless-non-ascii"
+      printf '\000ab\\x41c?d\nabAd\n' > "$dir/escape" ;;
     search)
       for f in testdata/native/sample/*.seg; do
         { printf 'qu[a-z]+k\n'; cat "$f"; } > "$dir/$(basename "$f").regex"

@@ -17,6 +17,7 @@ let targets: [String: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32] = [
     "native-index": { data, size in FuzzTargets.nativeIndex(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "lz4-block": { data, size in FuzzTargets.lz4Block(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "search": { data, size in FuzzTargets.search(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
+    "prefilter": { data, size in FuzzTargets.prefilter(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "kafka-segment": { data, size in FuzzTargets.kafkaSegment(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "kafka-index": { data, size in FuzzTargets.kafkaIndex(UnsafeRawBufferPointer(start: data, count: size)); return 0 },
     "wal-log": { data, size in FuzzTargets.walLog(UnsafeRawBufferPointer(start: data, count: size)); return 0 },

@@ -11,6 +11,7 @@ import Testing
         "native-index": FuzzTargets.nativeIndex,
         "lz4-block": FuzzTargets.lz4Block,
         "search": FuzzTargets.search,
+        "prefilter": FuzzTargets.prefilter,
     ]
 
     static func files(under directory: String) -> [String] {

@@ -323,6 +323,25 @@ import Testing
         #expect(lit("\\cKabc") == nil)
         #expect(lit("\\0101xyz") == nil)
         #expect(lit("\\bword\\b") == "word")
+        // A control character ends a run; it used to be dropped from it,
+        // which joined "ab<TAB>cd" into "abcd" (found by the prefilter fuzz target).
+        #expect(lit("ab\tcde") == "cde")
+        // A brace that starts no counted repeat is not skipped to the next
+        // "}" (that once skipped the "|" of "akel{||3 eb").
+        #expect(lit("akel{||3 eb") == nil)
+        #expect(lit("ab{x}cd") == "ab{x}cd")  // the braces are literal text here
+        #expect(lit("abc{,2}de") == "ab")
+        #expect(lit("abc{0}de") == "ab")
+        #expect(lit("{{0}") == nil)  // a literal brace, repeated zero times
+        #expect(lit("x{ab") == "x{ab")
+        // Patterns are checked one by one: "77(" and "77 )*" would join into
+        // a valid regex that matches everything.
+        #expect(throws: LogScanError.self) {
+            try RecordMatcher(patterns: [Array("77(x".utf8), Array("77 y)*".utf8)], fixedStrings: false,
+                              caseInsensitive: false, invert: false, field: .value)
+        }
+        // Invalid UTF-8: no literal (a lead byte once swallowed the "|" after it).
+        #expect(RequiredLiteral.extract(from: [0xFF, 0xFF, 0x7C, 0x7C, 0x61, 0x62]) == nil)
         // A quantifier takes the whole UTF-8 character before it.
         #expect(lit("abcé?") == "abc")
         #expect(lit("abcé+x") == "abcé")

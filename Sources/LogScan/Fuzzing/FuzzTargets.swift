@@ -70,6 +70,26 @@ public enum FuzzTargets {
         blackHole(UInt64(matches))
     }
 
+    /// The promise grep's speed rests on: when the patterns match a value,
+    /// one of the matcher's prefilter literals occurs in it (records without
+    /// a prefilter hit are never matched). Input: a flags byte (bit 0 -i,
+    /// bit 1 -F), then patterns separated by NUL up to a newline, then the
+    /// value.
+    public static func prefilter(_ data: UnsafeRawBufferPointer) {
+        guard data.count >= 2 else { return }
+        let flags = data[0]
+        let body = UnsafeRawBufferPointer(rebasing: data[1...])
+        guard let newline = body.firstIndex(of: 0x0A), newline > 0, newline < 96 else { return }
+        let patterns = body[0..<newline].split(separator: 0, omittingEmptySubsequences: true).prefix(3).map { Array($0) }
+        guard !patterns.isEmpty else { return }
+        let value = UnsafeRawBufferPointer(rebasing: body[(newline + 1)...])
+        guard let matcher = try? RecordMatcher(patterns: patterns, fixedStrings: flags & 2 != 0, caseInsensitive: flags & 1 != 0,
+                                               invert: false, field: .value),
+              !matcher.prefilter.isEmpty, matcher.makeState().matches(value) else { return }
+        precondition(matcher.prefilter.contains { $0.firstIndex(in: value) != nil },
+                     "a match holds none of the prefilter literals")
+    }
+
     /// logscan_crc32c_probe must give the plain CRC32C, and its occurrences
     /// plus a plain search of what it left must be every occurrence. A small
     /// hit buffer, so that running out of room is exercised too.

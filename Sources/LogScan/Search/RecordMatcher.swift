@@ -67,6 +67,12 @@ public final class RecordMatcher: Sendable {
         }
         literals = []
         let sources = allLiteral ? patterns.map(RecordMatcher.quoted) : patterns
+        // Each pattern must be a regex on its own: "a(" and "b)*" would
+        // otherwise join into one valid alternation that matches what neither
+        // says (and that no required literal describes).
+        if sources.count > 1 {
+            for source in sources { _ = try CompiledRegex(source, caseless: caseInsensitive) }
+        }
         let combined = sources.count == 1 ? sources[0]
             : Array(sources.map { "(?:" + String(decoding: $0, as: UTF8.self) + ")" }.joined(separator: "|").utf8)
         regex = try CompiledRegex(combined, caseless: caseInsensitive)

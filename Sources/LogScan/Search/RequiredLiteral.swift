@@ -12,6 +12,10 @@
 /// (`\x41`, `\0101`, `\cK`, `\Q...\E`, `\p{L}`, `\n`) give up.
 public enum RequiredLiteral {
     public static func extract(from pattern: [UInt8]) -> [UInt8]? {
+        // Characters are read as UTF-8 below (a quantifier takes a whole
+        // one); with invalid UTF-8 what PCRE2 makes of the bytes is not
+        // worth guessing.
+        guard String(validating: pattern, as: UTF8.self) != nil else { return nil }
         var scan = Scan(pattern: pattern)
         return scan.scanAll()
     }
@@ -58,10 +62,20 @@ public enum RequiredLiteral {
                     endRun()
                     i += 1
                     RequiredLiteral.skipQuantifier(pattern, &i)
-                case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
+                case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"):
                     // A stray quantifier (those after literals are handled in append).
                     endRun()
                     i += 1
+                case UInt8(ascii: "{"):
+                    if let counted = RequiredLiteral.countedRepeat(pattern, at: i) {
+                        endRun()
+                        i = counted.end
+                    } else {
+                        // A brace that starts no repeat is a literal one, and a
+                        // repeat after it applies to it ("{{0}" matches "").
+                        i += 1
+                        if depth == 0 { append([c]) }
+                    }
                 case UInt8(ascii: "\\"):
                     guard i + 1 < pattern.count else { return nil }
                     let e = pattern[i + 1]
@@ -84,7 +98,15 @@ public enum RequiredLiteral {
                     let length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1
                     let character = Array(pattern[i..<min(i + length, pattern.count)])
                     i += character.count
-                    if depth == 0 && c >= 0x20 { append(character) }
+                    if c < 0x20 {
+                        // A control character (a tab, say) matches itself, but
+                        // it must not be left out of a run: "a<TAB>b" holds
+                        // no "ab". Ending the run is enough.
+                        endRun()
+                        RequiredLiteral.skipQuantifier(pattern, &i)
+                    } else if depth == 0 {
+                        append(character)
+                    }
                 }
             }
             endRun()
@@ -100,10 +122,12 @@ public enum RequiredLiteral {
                 endRun()
                 RequiredLiteral.skipQuantifier(pattern, &i)
             case UInt8(ascii: "{"):
-                let zero = i + 1 < pattern.count && pattern[i + 1] == UInt8(ascii: "0")
-                if !zero { run += c }
+                // Not a counted repeat ("a{x"): a literal brace, which the
+                // main loop takes as the end of the run.
+                guard let counted = RequiredLiteral.countedRepeat(pattern, at: i) else { run += c; return }
+                if !counted.allowsZero { run += c }
                 endRun()
-                RequiredLiteral.skipQuantifier(pattern, &i)
+                i = counted.end
             case UInt8(ascii: "+"):
                 run += c
                 endRun()
@@ -120,12 +144,32 @@ public enum RequiredLiteral {
         case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"):
             i += 1
         case UInt8(ascii: "{"):
-            while i < pattern.count && pattern[i] != UInt8(ascii: "}") { i += 1 }
-            i += 1
+            // Only a well-formed counted repeat: skipping to the next "}"
+            // from a literal brace once skipped a "|" as well.
+            guard let counted = countedRepeat(pattern, at: i) else { return }
+            i = counted.end
         default:
             return
         }
         if i < pattern.count, pattern[i] == UInt8(ascii: "?") || pattern[i] == UInt8(ascii: "+") { i += 1 }
+    }
+
+    /// The counted repeat `{n}`, `{n,}`, `{n,m}` or `{,m}` starting at `i`
+    /// (a brace): where it ends, and whether it allows zero copies (`{,m}`
+    /// counts as a repeat, as in PCRE2 10.43 and later, and allows zero);
+    /// nil when the brace does not start one and so matches itself.
+    static func countedRepeat(_ pattern: [UInt8], at i: Int) -> (end: Int, allowsZero: Bool)? {
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        var j = i + 1
+        var low: [UInt8] = []
+        while j < pattern.count && isDigit(pattern[j]) { low.append(pattern[j]); j += 1 }
+        var high = 0
+        if j < pattern.count && pattern[j] == UInt8(ascii: ",") {
+            j += 1
+            while j < pattern.count && isDigit(pattern[j]) { high += 1; j += 1 }
+        }
+        guard j < pattern.count, pattern[j] == UInt8(ascii: "}"), !low.isEmpty || high > 0 else { return nil }
+        return (j + 1, low.allSatisfy { $0 == UInt8(ascii: "0") })
     }
 
     private static func skipClass(_ pattern: [UInt8], from start: Int) -> Int {
