@@ -334,6 +334,7 @@ import Testing
         #expect(lit("abc{0}de") == "ab")
         #expect(lit("{{0}") == nil)  // a literal brace, repeated zero times
         #expect(lit("x{ab") == "x{ab")
+        #expect(lit("abc{ 2}de") == nil)  // a repeat in PCRE2 10.43+, text in 10.42
         // Patterns are checked one by one: "77(" and "77 )*" would join into
         // a valid regex that matches everything.
         #expect(throws: LogScanError.self) {

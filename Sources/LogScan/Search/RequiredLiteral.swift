@@ -16,6 +16,9 @@ public enum RequiredLiteral {
         // one); with invalid UTF-8 what PCRE2 makes of the bytes is not
         // worth guessing.
         guard String(validating: pattern, as: UTF8.self) != nil else { return nil }
+        // PCRE2 10.43 and later take "{ 2 }" as a repeat; 10.42 (Debian 12)
+        // as text. Which one runs is the system's choice: give up.
+        guard !RequiredLiteral.hasSpacedRepeat(pattern) else { return nil }
         var scan = Scan(pattern: pattern)
         return scan.scanAll()
     }
@@ -170,6 +173,23 @@ public enum RequiredLiteral {
         }
         guard j < pattern.count, pattern[j] == UInt8(ascii: "}"), !low.isEmpty || high > 0 else { return nil }
         return (j + 1, low.allSatisfy { $0 == UInt8(ascii: "0") })
+    }
+
+    /// A brace holding only digits, commas, spaces and tabs, with a space or
+    /// tab among them, before its "}".
+    static func hasSpacedRepeat(_ pattern: [UInt8]) -> Bool {
+        var i = 0
+        while i < pattern.count {
+            defer { i += 1 }
+            guard pattern[i] == UInt8(ascii: "{") else { continue }
+            var j = i + 1, spaced = false
+            while j < pattern.count, "0123456789, \t".utf8.contains(pattern[j]) {
+                if pattern[j] == UInt8(ascii: " ") || pattern[j] == 0x09 { spaced = true }
+                j += 1
+            }
+            if spaced && j < pattern.count && pattern[j] == UInt8(ascii: "}") { return true }
+        }
+        return false
     }
 
     private static func skipClass(_ pattern: [UInt8], from start: Int) -> Int {
