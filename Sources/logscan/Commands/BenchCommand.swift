@@ -21,7 +21,8 @@ struct BenchCommand: ParsableCommand {
 
         Warm (default): every file is read once, untimed, before the runs. --cold: before each \
         run the files are evicted with posix_fadvise(POSIX_FADV_DONTNEED) (after fdatasync) and, \
-        as root, sync + echo 1 > /proc/sys/vm/drop_caches.
+        as root, sync + echo 1 > /proc/sys/vm/drop_caches, which empties the whole machine's \
+        page cache; --no-drop-caches keeps to the benchmarked files.
 
         Every path must count the same records; when they do not, bench says so and exits 2.
 
@@ -37,6 +38,10 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(help: "Evict the files from the page cache before each run.")
     var cold = false
+
+    @Flag(inversion: .prefixedNo,
+          help: "With --cold as root, also empty the whole page cache (drop_caches); --no-drop-caches evicts only the files.")
+    var dropCaches = true
 
     @Option(help: ArgumentHelp("Runs per path (the median is shown).", valueName: "n"))
     var runs = 3
@@ -108,7 +113,7 @@ struct BenchCommand: ParsableCommand {
         for path in chosen { unavailable[path] = path.unavailableReason(files: filePaths) }
         var preparation: [String]
         if cold {
-            let actions = IOBench.evict(filePaths)
+            let actions = IOBench.evict(filePaths, dropCaches: dropCaches)
             preparation = ["cold: before each run, " + actions.joined(separator: "; "),
                            "page-cache residency after eviction: \(percent(IOBench.residency(filePaths)))"]
         } else {
@@ -121,7 +126,7 @@ struct BenchCommand: ParsableCommand {
         // spreads over all of them instead of landing on one.
         for _ in 0..<runs {
             for path in chosen where unavailable[path] == nil && failed[path] == nil {
-                if cold { _ = IOBench.evict(filePaths) }
+                if cold { _ = IOBench.evict(filePaths, dropCaches: dropCaches) }
                 let (status, output) = Subprocess.run(executable, ["bench", "--run-path", path.rawValue, "--kind", kind.rawValue] + paths)
                 let line = String(decoding: output, as: UTF8.self)
                 guard status == 0, let m = BenchJSON.measurement(line) else {
