@@ -56,10 +56,7 @@ public final class RecordMatcher: Sendable {
         // ASCII case folding is what the SIMD search does. It equals
         // Unicode simple case folding for ASCII needles except for k and s
         // (KELVIN SIGN, LONG S): those, and non-ASCII needles, go to PCRE2.
-        func foldsLikeUnicode(_ p: [UInt8]) -> Bool {
-            p.allSatisfy { $0 < 0x80 && !"kKsS".utf8.contains($0) }
-        }
-        if allLiteral && (!caseInsensitive || patterns.allSatisfy(foldsLikeUnicode)) {
+        if allLiteral && (!caseInsensitive || patterns.allSatisfy { $0.allSatisfy(RecordMatcher.foldsOnlyInASCII) }) {
             literals = patterns.map { LiteralFinder($0, caseless: caseInsensitive) }
             regex = nil
             prefilter = literals.contains { $0.needle.isEmpty } ? [] : literals
@@ -114,14 +111,18 @@ public final class RecordMatcher: Sendable {
         return finders
     }
 
-    /// The longest run of `literal` whose bytes PCRE2 matches caselessly
-    /// only against their ASCII case variants: no k or s, and no byte of a
-    /// non-ASCII character. Every caseless match of the literal holds it.
+    /// True for a byte that PCRE2 matches caselessly only against its ASCII
+    /// case variants, as the SIMD search does: ASCII, and not k or s.
+    static func foldsOnlyInASCII(_ byte: UInt8) -> Bool {
+        byte < 0x80 && !"kKsS".utf8.contains(byte)
+    }
+
+    /// The longest run of `literal` whose bytes all `foldsOnlyInASCII`.
+    /// Every caseless match of the literal holds it.
     static func asciiFoldingPart(_ literal: [UInt8]) -> [UInt8] {
         var best = 0..<0, start = 0
         for i in 0...literal.count {
-            let breaks = i == literal.count || literal[i] >= 0x80 || "kKsS".utf8.contains(literal[i])
-            guard breaks else { continue }
+            guard i == literal.count || !foldsOnlyInASCII(literal[i]) else { continue }
             if i - start > best.count { best = start..<i }
             start = i + 1
         }

@@ -164,24 +164,25 @@ public enum RequiredLiteral {
     static func countedRepeat(_ pattern: [UInt8], at i: Int) -> (end: Int, allowsZero: Bool)? {
         func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         var j = i + 1
-        var low: [UInt8] = []
-        while j < pattern.count && isDigit(pattern[j]) { low.append(pattern[j]); j += 1 }
-        var high = 0
+        var lowDigits = 0, lowIsZero = true
+        while j < pattern.count && isDigit(pattern[j]) {
+            lowIsZero = lowIsZero && pattern[j] == UInt8(ascii: "0")
+            lowDigits += 1
+            j += 1
+        }
+        var highDigits = 0
         if j < pattern.count && pattern[j] == UInt8(ascii: ",") {
             j += 1
-            while j < pattern.count && isDigit(pattern[j]) { high += 1; j += 1 }
+            while j < pattern.count && isDigit(pattern[j]) { highDigits += 1; j += 1 }
         }
-        guard j < pattern.count, pattern[j] == UInt8(ascii: "}"), !low.isEmpty || high > 0 else { return nil }
-        return (j + 1, low.allSatisfy { $0 == UInt8(ascii: "0") })
+        guard j < pattern.count, pattern[j] == UInt8(ascii: "}"), lowDigits + highDigits > 0 else { return nil }
+        return (j + 1, lowIsZero)
     }
 
     /// A brace holding only digits, commas, spaces and tabs, with a space or
     /// tab among them, before its "}".
     static func hasSpacedRepeat(_ pattern: [UInt8]) -> Bool {
-        var i = 0
-        while i < pattern.count {
-            defer { i += 1 }
-            guard pattern[i] == UInt8(ascii: "{") else { continue }
+        for i in pattern.indices where pattern[i] == UInt8(ascii: "{") {
             var j = i + 1, spaced = false
             while j < pattern.count, "0123456789, \t".utf8.contains(pattern[j]) {
                 if pattern[j] == UInt8(ascii: " ") || pattern[j] == 0x09 { spaced = true }
