@@ -122,6 +122,11 @@ import Testing
         let badFormat = try runLogscan(["replay", "--format", "yaml", log])
         #expect(badFormat.stderr.contains("Usage: logscan replay") && badFormat.stderr.contains("'yaml'"))
         #expect(try runLogscan(["grep", "--help"]).out.contains("USAGE: logscan grep"))
+        #expect(try runLogscan(["help", "grep"]).out.contains("USAGE: logscan grep"))
+        // The quick parse skips the completion-script check (the commands'
+        // _superCommandName); the full parse still answers it, for the tool.
+        let completion = try runLogscan(["replay", "--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.out.contains("_logscan") && completion.out.contains("grep"))
         #expect(try runLogscan(["replay", "--count", "-j1", log]).status == 2)  // replay has no -j
 
         // I/O errors: 2, with the path on stderr.

@@ -3,7 +3,7 @@ import LogScan
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "bench", _superCommandName: "logscan",
         abstract: "Replay a log through every I/O path and compare them.",
         discussion: """
         Counts the records of PATH (as replay --count does) once per I/O path, each in a fresh \

@@ -7,7 +7,7 @@ import Glibc
 
 struct GrepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "grep",
+        commandName: "grep", _superCommandName: "logscan",
         abstract: "Print the records of logs that match a pattern.",
         usage: """
         logscan grep [<options>] PATTERN PATH...

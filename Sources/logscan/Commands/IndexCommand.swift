@@ -3,7 +3,7 @@ import LogScan
 
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "index",
+        commandName: "index", _superCommandName: "logscan",
         abstract: "Check or rebuild the index files of log segments.",
         discussion: """
         PATH is a segment file or a log directory. Each segment's index is compared with the \

@@ -3,7 +3,7 @@ import LogScan
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "replay",
+        commandName: "replay", _superCommandName: "logscan",
         abstract: "Print the records of logs, in order.",
         discussion: """
         PATH is a segment file, a log directory (its segments are replayed in order) or - for \

@@ -3,7 +3,7 @@ import LogScan
 
 struct StatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stat",
+        commandName: "stat", _superCommandName: "logscan",
         abstract: "Describe log segments: records, offsets, times, compression, index health, cache residency.",
         discussion: """
         PATH is a segment file or a log directory (each of its segments is described). Segments \

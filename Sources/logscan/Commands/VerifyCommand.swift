@@ -3,7 +3,7 @@ import LogScan
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify",
+        commandName: "verify", _superCommandName: "logscan",
         abstract: "Check every byte of logs and their indexes.",
         discussion: """
         Reads every segment and index under each PATH (a segment file or a log directory) and \

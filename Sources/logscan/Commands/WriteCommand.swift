@@ -3,7 +3,7 @@ import LogScan
 
 struct WriteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "write",
+        commandName: "write", _superCommandName: "logscan",
         abstract: "Append records read from standard input to a native log.",
         discussion: """
         DIR is created when needed; appending to an existing log continues its sequence \
