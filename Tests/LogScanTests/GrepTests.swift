@@ -200,6 +200,45 @@ import Testing
         #expect(!damaged.stdout.isEmpty)
     }
 
+    /// A directory that is no log (a Kafka log.dirs root, a folder of logs)
+    /// is searched, and verified, as a tree: the same output as naming each
+    /// log, in name order; hidden names and symbolic links passed over.
+    @Test func directoriesOfLogsAreSearchedAsATree() throws {
+        let dir = TemporaryDirectory()
+        let root = dir.file("logs")
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/nested/deeper", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: repositoryRoot + "/testdata/kafka/clean/logscan-events-0", toPath: root + "/a-kafka")
+        try writeLog(root + "/b-native", randomRecords(300, maxValue: 200, seed: 71), options: NativeWriterOptions(blockBytes: 2048))
+        try writeLog(root + "/nested/deeper/log", randomRecords(200, maxValue: 200, seed: 72), options: NativeWriterOptions(blockBytes: 2048))
+        try writeLog(root + "/.hidden", randomRecords(50, maxValue: 200, seed: 73), options: NativeWriterOptions(blockBytes: 2048))
+        try fm.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/b-native")
+        writeFile(root + "/notes.txt", Array("not a log\n".utf8))
+
+        let logs = ["a-kafka", "b-native", "nested/deeper/log"].map { root + "/" + $0 }
+        for args in [["-c", "."], ["-F", "a"], ["--json", "-v", "-F", "e"]] {
+            let tree = try runLogscan(["grep"] + args + [root])
+            let named = try runLogscan(["grep"] + args + logs)
+            let strip: (String) -> String = { $0.replacingOccurrences(of: "\"elapsed[^}]*}", with: "", options: .regularExpression) }
+            #expect(tree.status == 0 && strip(tree.out) == strip(named.out), "\(args)")
+        }
+        let counted = try runLogscan(["grep", "-c", ".", root]).out
+        #expect(!counted.contains(".hidden") && !counted.contains("/link/") && counted.contains("/nested/deeper/log/"))
+
+        let nothing = try runLogscan(["grep", "-c", ".", root + "/empty"])
+        #expect(nothing.status == 2 && nothing.stderr.contains("or below it"))
+
+        let verified = try runLogscan(["verify", root])
+        #expect(verified.status == 0)
+        #expect(verified.out.contains("/a-kafka/") && verified.out.contains("/b-native/") && verified.out.contains("/nested/deeper/log/"))
+        #expect(!verified.out.contains(".hidden"))
+        let stat = try runLogscan(["stat", root])
+        #expect(stat.status == 0 && stat.out.contains("/a-kafka/") && stat.out.contains("/nested/deeper/log/"))
+        // replay keeps to one log: logs side by side have no order.
+        #expect(try runLogscan(["replay", root]).status == 2)
+    }
+
     @Test func parallelOutputEqualsSequential() throws {
         let dir = TemporaryDirectory()
         try writeLog(dir.path, randomRecords(3000, maxValue: 2000, seed: 61),

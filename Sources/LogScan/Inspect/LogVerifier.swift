@@ -48,35 +48,41 @@ public struct LogVerifier {
     public func verify(_ paths: [String], progress: (String) -> Void = { _ in }) -> VerificationSummary {
         var summary = VerificationSummary()
         for path in paths {
-            let input: LogInput
+            // A directory that is no log is verified as a tree of logs.
+            let tree: LogTree
             do throws(LogScanError) {
-                input = try LogInput.resolve(path, kind: kind)
+                tree = try LogTree.resolve(path, kind: kind)
             } catch {
                 summary.failures.append(error)
                 continue
             }
-            var sink = VerifySink()
-            let replay = LogReplayer(options: ReplayOptions(kind: kind, io: io, recovery: .skipCorrupted))
-            let result = replay.run([path], into: &sink)
-            summary.bytes += result.bytes
-            summary.failures += sink.unattributed
-            for segment in input.segments {
-                progress(segment.path)
-                var verification = sink.bySegment[segment.path] ?? SegmentVerification(path: segment.path, kind: segment.kind)
-                verification.kind = segment.kind
-                do throws(LogScanError) {
-                    verification.index = try LogInspector.checkIndex(segment)
-                } catch {
-                    if case .unsupported = error.kind {
-                        verification.index = .notApplicable
-                    } else {
-                        verification.failures.append(error)
-                    }
-                }
-                summary.segments.append(verification)
-            }
+            summary.failures += tree.failures
+            for input in tree.logs { verify(input, into: &summary, progress: progress) }
         }
         return summary
+    }
+
+    private func verify(_ input: LogInput, into summary: inout VerificationSummary, progress: (String) -> Void) {
+        var sink = VerifySink()
+        let replay = LogReplayer(options: ReplayOptions(kind: kind, io: io, recovery: .skipCorrupted))
+        let result = replay.run([input.path], into: &sink)
+        summary.bytes += result.bytes
+        summary.failures += sink.unattributed
+        for segment in input.segments {
+            progress(segment.path)
+            var verification = sink.bySegment[segment.path] ?? SegmentVerification(path: segment.path, kind: segment.kind)
+            verification.kind = segment.kind
+            do throws(LogScanError) {
+                verification.index = try LogInspector.checkIndex(segment)
+            } catch {
+                if case .unsupported = error.kind {
+                    verification.index = .notApplicable
+                } else {
+                    verification.failures.append(error)
+                }
+            }
+            summary.segments.append(verification)
+        }
     }
 }
 

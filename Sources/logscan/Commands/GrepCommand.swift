@@ -30,6 +30,10 @@ struct GrepCommand: ParsableCommand {
         as `replay --format jsonl` prints it, submatches as byte ranges within the field), \
         end, and a final summary; damage reports arrive as "damage" messages too.
 
+        A directory that holds no segments of its own is searched as a tree: every directory \
+        below it that holds a log (a Kafka partition, a database's WALs, a native log), in \
+        name order, skipping names that start with "." and symbolic links.
+
         Segment files are searched in parallel (-j), and output stays in segment order. \
         -m counts per segment file; --limit counts records read, not matches printed. \
         --follow searches what the writer appends, as `replay --follow` reads it (one PATH; \
@@ -40,7 +44,7 @@ struct GrepCommand: ParsableCommand {
         already printed stay printed), 3 damaged data met.
         """)
 
-    @Argument(help: ArgumentHelp("The pattern (unless -e is given), then segment files, log directories, or - for stdin.",
+    @Argument(help: ArgumentHelp("The pattern (unless -e is given), then segment files, log directories (or directories of logs), or - for stdin.",
                                  valueName: "pattern-and-paths"))
     var arguments: [String] = []
 
@@ -139,7 +143,18 @@ struct GrepCommand: ParsableCommand {
         var failures = 0
         for path in paths {
             do {
-                inputs.append(try LogInput.resolve(path, kind: selection.kind))
+                // A directory that is no log is searched as a tree of logs;
+                // a followed log is one log.
+                if live.follow {
+                    inputs.append(try LogInput.resolve(path, kind: selection.kind))
+                } else {
+                    let tree = try LogTree.resolve(path, kind: selection.kind)
+                    inputs += tree.logs
+                    for error in tree.failures {
+                        failures += 1
+                        diagnostics.failure(error)
+                    }
+                }
             } catch {
                 failures += 1
                 diagnostics.failure(error)

@@ -6,7 +6,9 @@ struct StatCommand: ParsableCommand {
         commandName: "stat", _superCommandName: "logscan",
         abstract: "Describe log segments: records, offsets, times, compression, index health, cache residency.",
         discussion: """
-        PATH is a segment file or a log directory (each of its segments is described). Segments \
+        PATH is a segment file or a log directory (each of its segments is described), or a \
+        directory that holds no segments of its own: every log below it, in name order (names \
+        starting with "." and symbolic links skipped). Segments \
         are read header by header (payloads are not decoded, except the first and last block's, \
         for the timestamps), so stat is fast on large logs; `logscan replay --count` checks every \
         checksum.
@@ -21,7 +23,7 @@ struct StatCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, jsonl }
 
-    @Argument(help: ArgumentHelp("Segment files or log directories.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Segment files, log directories, or directories of logs.", valueName: "path"))
     var paths: [String]
 
     @Option(help: "Log format: auto, native, leveldb, rocksdb or kafka.")
@@ -35,15 +37,20 @@ struct StatCommand: ParsableCommand {
         var diagnostics = Diagnostics()
         var errors = false
         var damaged = false
+        var inputs: [LogInput] = []
         for path in paths {
-            let input: LogInput
+            // A directory that is no log: every log below it.
             do {
-                input = try LogInput.resolve(path, kind: kind)
+                let tree = try LogTree.resolve(path, kind: kind)
+                inputs += tree.logs
+                for error in tree.failures { diagnostics.failure(error) }
+                errors = errors || !tree.failures.isEmpty
             } catch {
                 diagnostics.failure(error)
                 errors = true
-                continue
             }
+        }
+        for input in inputs {
             for (i, segment) in input.segments.enumerated() {
                 do {
                     let stat = try LogInspector.stat(segment)

@@ -11,7 +11,10 @@ struct VerifyCommand: ParsableCommand {
         sequence numbers, Kafka offsets, WAL sequence numbers), and index consistency (every \
         entry points at a block or batch boundary with the right offset and timestamp). All \
         the damage is found, not only the first: the log is read as --recovery \
-        skip-corrupted would, resynchronizing after each damaged stretch.
+        skip-corrupted would, resynchronizing after each damaged stretch. A directory that \
+        holds no segments of its own is checked as a tree: every log below it (a Kafka \
+        log.dirs root's partitions, a folder of databases), in name order, skipping names \
+        that start with "." and symbolic links.
 
         Prints one line per segment (ok, or what is wrong, with byte ranges) and a summary; \
         --json prints one object per segment and a final summary object instead.
@@ -22,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
         Exit status: 0 clean, 2 usage or I/O error, 3 damage found.
         """)
 
-    @Argument(help: ArgumentHelp("Segment files or log directories.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Segment files, log directories, or directories of logs.", valueName: "path"))
     var paths: [String]
 
     @Option(help: "Log format: auto, native, leveldb, rocksdb or kafka.")

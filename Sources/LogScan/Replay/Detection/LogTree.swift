@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The logs under a directory that is not itself a log: a Kafka `log.dirs`
+/// root with one directory per partition, a folder of RocksDB databases, a
+/// tree of native logs. `grep` and `verify` search every one of them, as
+/// ripgrep searches a tree; `replay` keeps to one log, since logs side by
+/// side have no order between them.
+public struct LogTree: Sendable {
+    /// The logs found, depth-first in byte order of their names.
+    public var logs: [LogInput] = []
+    /// Directories below the root that could not be listed; the rest of the
+    /// tree is still searched.
+    public var failures: [LogScanError] = []
+
+    /// Resolves `path`: a file, standard input or a directory holding
+    /// segments is one log, as `LogInput.resolve` gives it. Any other
+    /// directory is walked: each directory below it that holds segments is
+    /// one log, and is not looked into further (a RocksDB `archive/` stays
+    /// passed over). Names starting with "." are skipped and symbolic links
+    /// are not followed, as ripgrep does by default, so the walk ends.
+    /// Throws when `path` cannot be read, or when nothing below it is a log.
+    public static func resolve(_ path: String, kind: LogKind) throws(LogScanError) -> LogTree {
+        guard Directory.fileKind(path) == .directory else {
+            return LogTree(logs: [try LogInput.resolve(path, kind: kind)])
+        }
+        if let log = try logIfAny(path, kind: kind) { return LogTree(logs: [log]) }
+        var tree = LogTree()
+        try tree.walk(below: path, kind: kind, isRoot: true)
+        guard !tree.logs.isEmpty else {
+            if let first = tree.failures.first { throw first }
+            throw LogScanError(path: path, .usage("no log segments in this directory or below it (looked for \(kind == .auto ? "any known format" : kind.rawValue) segments)"))
+        }
+        return tree
+    }
+
+    private mutating func walk(below directory: String, kind: LogKind, isRoot: Bool) throws(LogScanError) {
+        let names: [String]
+        do {
+            names = try Directory.entries(directory)
+        } catch {
+            if isRoot { throw error }
+            failures.append(error)
+            return
+        }
+        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
+            let child = Directory.join(directory, name)
+            guard Self.isDirectoryNotLink(child) else { continue }
+            do {
+                if let log = try Self.logIfAny(child, kind: kind) {
+                    logs.append(log)
+                } else {
+                    try walk(below: child, kind: kind, isRoot: false)
+                }
+            } catch {
+                failures.append(error)
+            }
+        }
+    }
+
+    /// The log in `directory`, or nil when it holds no segments.
+    private static func logIfAny(_ directory: String, kind: LogKind) throws(LogScanError) -> LogInput? {
+        guard try !LogDetector.segments(inDirectory: directory, kind: kind).isEmpty else { return nil }
+        return try LogInput.resolve(directory, kind: kind)
+    }
+
+    /// lstat, so that a link to a directory is not walked into.
+    private static func isDirectoryNotLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+}
