@@ -109,6 +109,10 @@ import Testing
         // One file searched: the bare count.
         let single = try runLogscan(["grep", "-c", "-F", "the", "testdata/native/sample/00000000000000000020.seg"], cwd: root)
         #expect(single.out == "\(expected["testdata/native/sample/00000000000000000020.seg"]!)\n")
+        // A log directory prints paths even with one segment (ripgrep prints
+        // paths for a directory), so the shape does not change as it rolls.
+        let oneSegmentLog = try runLogscan(["grep", "-c", "-F", "e", "testdata/native/base"], cwd: root)
+        #expect(oneSegmentLog.out.hasPrefix("testdata/native/base/00000000000000000000.seg:"))
         let files = try runLogscan(["grep", "-l", "-F", "the", "testdata/native/sample"], cwd: root)
         #expect(files.out.split(separator: "\n").map(String.init) == expected.keys.sorted())
         let quiet = try runLogscan(["grep", "-q", "-F", "the", "testdata/native/sample"], cwd: root)

@@ -25,7 +25,7 @@ struct GrepCommand: ParsableCommand {
 
         Output follows ripgrep: `path:offset:` and the record as `replay --format text` \
         prints it (matches highlighted with --color); -c prints `path:count` per segment \
-        file with matches (the bare count when one file is searched); -l the paths; -q \
+        file with matches (the bare count when the only PATH is a file or -); -l the paths; -q \
         nothing; --json one message per line: begin, match (path, position, offset, record \
         as `replay --format jsonl` prints it, submatches as byte ranges within the field), \
         end, and a final summary; damage reports arrive as "damage" messages too.
@@ -163,6 +163,11 @@ struct GrepCommand: ParsableCommand {
         var replay = selection.replayOptions(io: io.options)
         live.apply(to: &replay)
         let segmentCount = inputs.reduce(0) { $0 + $1.segments(from: replay.fromOffset).count }
+        // -c prints the bare count when one file is searched, as ripgrep
+        // does: one PATH naming a file (or -). A log directory prints paths
+        // even while it holds one segment, so the output keeps its shape
+        // when the log rolls to a second.
+        let bareCount = paths.count == 1 && inputs.count == 1 && !inputs[0].isDirectory && segmentCount == 1
         var options = SearchOptions(maxCountPerFile: maxCount,
                                     stopAtFirstMatch: quiet ? .everything : (filesWithMatches ? .segment : .never))
         options.cancellation = SearchCancellation()
@@ -174,10 +179,10 @@ struct GrepCommand: ParsableCommand {
         // --limit counts records in log order, -j 1 asks for one thread, and
         // --follow reads on as the log grows.
         if workers > 1 && replay.limit == nil && replay.follow == nil {
-            outcome = ParallelGrep(searcher: searcher, mode: mode, color: useColor, bareCount: segmentCount == 1)
+            outcome = ParallelGrep(searcher: searcher, mode: mode, color: useColor, bareCount: bareCount)
                 .run(inputs.flatMap { $0.splitBySegment(from: replay.fromOffset) }, threads: workers)
         } else {
-            var printer = GrepPrinter(mode: mode, color: useColor, bareCount: segmentCount == 1,
+            var printer = GrepPrinter(mode: mode, color: useColor, bareCount: bareCount,
                                       out: OutputBuffer(fd: 1), err: OutputBuffer(fd: 2, capacity: 16 << 10))
             let summary = searcher.search(inputs, into: &printer)
             printer.flush()

@@ -18,7 +18,7 @@ struct GrepPrinter: SearchSink, ~Copyable {
 
     let mode: Mode
     let color: Bool
-    /// -c when exactly one file is searched: the bare count.
+    /// -c when the only PATH is one file (or -): the bare count.
     let bareCount: Bool
     var out: OutputBuffer
     var err: OutputBuffer
