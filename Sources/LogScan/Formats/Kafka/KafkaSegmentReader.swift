@@ -23,8 +23,8 @@ public final class KafkaSegmentReader {
     /// Record filters. Batches wholly below `minimumOffset`, or whose
     /// maxTimestamp is below `minimumTimestamp`, are stepped over on their
     /// header alone.
-    public var minimumOffset: Int64 = .min
-    public var minimumTimestamp: Int64? = nil
+    @exclusivity(unchecked) public var minimumOffset: Int64 = .min
+    @exclusivity(unchecked) public var minimumTimestamp: Int64? = nil
 
     /// Where the next entry is expected.
     public private(set) var nextBatchPosition: Int64 = 0
@@ -41,21 +41,24 @@ public final class KafkaSegmentReader {
     static let chunkBatches = 4096
     static let chunkSlots = 16384
 
-    private var batchTable = RawBuffer(capacity: KafkaSegmentReader.chunkBatches * MemoryLayout<KafkaDecodedBatch>.stride)
-    private var slotTable = RawBuffer(capacity: KafkaSegmentReader.chunkSlots * MemoryLayout<KafkaRecordSlot>.stride)
+    // Properties read per record are marked `@exclusivity(unchecked)`, as in
+    // NativeSegmentReader: the dynamic checks on them took ~30% of a Kafka
+    // replay (`replay --count`), and only this reader's own methods touch them.
+    @exclusivity(unchecked) private var batchTable = RawBuffer(capacity: KafkaSegmentReader.chunkBatches * MemoryLayout<KafkaDecodedBatch>.stride)
+    @exclusivity(unchecked) private var slotTable = RawBuffer(capacity: KafkaSegmentReader.chunkSlots * MemoryLayout<KafkaRecordSlot>.stride)
     private var slotCapacity = KafkaSegmentReader.chunkSlots
     /// Compressed bytes copied out of the mapping.
     private var staging = RawBuffer()
     private lazy var decompressor = KafkaDecompressor()
 
-    private var batchCount = 0
-    private var batchCursor = 0
+    @exclusivity(unchecked) private var batchCount = 0
+    @exclusivity(unchecked) private var batchCursor = 0
     /// The batch whose records are being handed out.
-    private var batch = KafkaDecodedBatch(position: 0, baseOffset: 0, lastOffset: 0, firstTimestamp: 0, maxTimestamp: 0,
+    @exclusivity(unchecked) private var batch = KafkaDecodedBatch(position: 0, baseOffset: 0, lastOffset: 0, firstTimestamp: 0, maxTimestamp: 0,
                                           data: UnsafeRawPointer(bitPattern: 1)!, dataPosition: -1, firstSlot: 0,
                                           recordCount: 0, flags: KafkaBatchFlags(magic: 2, attributes: 0))
-    private var slotCursor = 0
-    private var slotEnd = 0
+    @exclusivity(unchecked) private var slotCursor = 0
+    @exclusivity(unchecked) private var slotEnd = 0
     /// The chunk path's current view of the source, and where it starts.
     private var view = UnsafeRawBufferPointer(start: nil, count: 0)
     private var viewPosition: Int64 = 0
