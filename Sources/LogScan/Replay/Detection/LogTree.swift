@@ -4,7 +4,7 @@ import Glibc
 
 /// The logs under a directory that is not itself a log: a Kafka `log.dirs`
 /// root with one directory per partition, a folder of RocksDB databases, a
-/// tree of native logs. `grep` and `verify` search every one of them, as
+/// tree of native logs. `grep`, `verify` and `stat` take every one of them, as
 /// ripgrep searches a tree; `replay` keeps to one log, since logs side by
 /// side have no order between them.
 public struct LogTree: Sendable {
