@@ -374,6 +374,14 @@ def render_grep(r):
         return "" if len(ratios) < 2 else f"; the rounds: {', '.join(f'{x:.2f}×' for x in ratios)}"
     # The headline ratio is the median of the rounds' ratios: each round
     # measures both commands minutes apart at most, under the same drift.
+    def verdict(ratios, target):
+        # Met only when every round meets it: on this VM a slow phase (memory
+        # slower, which costs rg's one light pass more) can carry one round
+        # or the median under a target the binary misses in a fast phase.
+        if all(x <= target for x in ratios):
+            return "met"
+        kept = sum(x <= target for x in ratios)
+        return f"not met in every round ({kept} of {len(ratios)})" if kept else "not met"
     lit_ratio = statistics.median(round_ratios(lit, "logscan grep -c -F", "rg -a -c -F"))
     rx_ratio = statistics.median(round_ratios(rx, "logscan grep -c", "rg -a -c"))
     lz_ratio = lz["logscan grep -c -F (lz4 blocks)"]["mean"] / lz["lz4 -dc | rg -c"]["mean"]
@@ -401,11 +409,11 @@ release would ship.
 
 {table(lit, "rg -a -c -F", "rg")}
 
-Target ≤ 1.2× rg: **{'met' if lit_ratio <= 1.2 else 'not met'}** ({lit_ratio:.2f}×{per_round(lit, "logscan grep -c -F", "rg -a -c -F")}).
+Target ≤ 1.2× rg: **{verdict(round_ratios(lit, "logscan grep -c -F", "rg -a -c -F"), 1.2)}** ({lit_ratio:.2f}×{per_round(lit, "logscan grep -c -F", "rg -a -c -F")}).
 
 {table(rx, "rg -a -c", "rg")}
 
-Target ≤ 1.5× rg: **{'met' if rx_ratio <= 1.5 else 'not met'}** ({rx_ratio:.2f}×{per_round(rx, "logscan grep -c", "rg -a -c")}).
+Target ≤ 1.5× rg: **{verdict(round_ratios(rx, "logscan grep -c", "rg -a -c"), 1.5)}** ({rx_ratio:.2f}×{per_round(rx, "logscan grep -c", "rg -a -c")}).
 
 {caseless}{table(lz, "lz4 -dc | rg -c", "lz4 -dc | rg")}
 
