@@ -237,6 +237,25 @@ import Testing
         #expect(verified.status == 0)
         #expect(verified.out.contains("/a-kafka/") && verified.out.contains("/b-native/") && verified.out.contains("/nested/deeper/log/"))
         #expect(!verified.out.contains(".hidden"))
+        // A database whose WALs are all gone is one (empty) log, not a folder:
+        // its archive/ is not read, even with --kind naming the format.
+        try fm.createDirectory(atPath: root + "/db/archive", withIntermediateDirectories: true)
+        writeFile(root + "/db/CURRENT", Array("MANIFEST-000001\n".utf8))
+        writeFile(root + "/db/OPTIONS-000005", [])
+        try fm.copyItem(atPath: repositoryRoot + "/testdata/rocksdb/plain/db/000004.log", toPath: root + "/db/archive/000004.log")
+        #expect(try runLogscan(["grep", "-c", ".", root]).out == counted, "the database adds nothing")
+        let forced = try runLogscan(["grep", "--kind", "rocksdb", "-c", ".", root + "/db"])
+        #expect(forced.status == 2 && forced.out.isEmpty && forced.stderr.contains("no log segments"))
+        // --after resumes one log: a folder of logs is refused, not walked.
+        let token = "n1.0.64.0.0"
+        #expect(try runLogscan(["grep", "--after", token, "-c", ".", root]).stderr.contains("no log segments in this directory"))
+        // "-" is standard input, even beside a directory named "-".
+        try fm.createDirectory(atPath: dir.file("-"), withIntermediateDirectories: true)
+        let segment = repositoryRoot + "/testdata/native/base/00000000000000000000.seg"
+        let fromStdin = try runLogscan(["grep", "-c", "-F", "e", "-"], input: readFile(segment), cwd: dir.path)
+        let fromFile = try runLogscan(["grep", "-c", "-F", "e", segment])
+        #expect(fromStdin.status == 0 && fromStdin.out == fromFile.out)
+
         let stat = try runLogscan(["stat", root])
         #expect(stat.status == 0 && stat.out.contains("/a-kafka/") && stat.out.contains("/nested/deeper/log/"))
         // replay keeps to one log: logs side by side have no order.

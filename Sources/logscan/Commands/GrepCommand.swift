@@ -144,8 +144,8 @@ struct GrepCommand: ParsableCommand {
         for path in paths {
             do {
                 // A directory that is no log is searched as a tree of logs;
-                // a followed log is one log.
-                if live.follow {
+                // a followed log, or one resumed with --after, is one log.
+                if live.follow || live.after != nil {
                     inputs.append(try LogInput.resolve(path, kind: selection.kind))
                 } else {
                     let tree = try LogTree.resolve(path, kind: selection.kind)

@@ -22,36 +22,36 @@ public struct LogTree: Sendable {
     /// are not followed, as ripgrep does by default, so the walk ends.
     /// Throws when `path` cannot be read, or when nothing below it is a log.
     public static func resolve(_ path: String, kind: LogKind) throws(LogScanError) -> LogTree {
-        guard Directory.fileKind(path) == .directory else {
+        // "-" is standard input even when a directory of that name exists.
+        guard path != "-", Directory.fileKind(path) == .directory else {
             return LogTree(logs: [try LogInput.resolve(path, kind: kind)])
         }
+        let names = try Directory.entries(path)
         if let log = try logIfAny(path, kind: kind) { return LogTree(logs: [log]) }
+        // A database or partition without segments is still one log: its
+        // subdirectories (archive/, lost/) hold no live segments.
+        if isLogWithoutSegments(names) { return LogTree(logs: [try LogInput.resolve(path, kind: kind)]) }
         var tree = LogTree()
-        try tree.walk(below: path, kind: kind, isRoot: true)
-        guard !tree.logs.isEmpty else {
-            if let first = tree.failures.first { throw first }
+        tree.walk(below: path, names: names, kind: kind)
+        // Nothing found and nothing unreadable: say so. (Unreadable
+        // directories are the callers' to report, every one of them.)
+        guard !tree.logs.isEmpty || !tree.failures.isEmpty else {
             throw LogScanError(path: path, .usage("no log segments in this directory or below it (looked for \(kind == .auto ? "any known format" : kind.rawValue) segments)"))
         }
         return tree
     }
 
-    private mutating func walk(below directory: String, kind: LogKind, isRoot: Bool) throws(LogScanError) {
-        let names: [String]
-        do {
-            names = try Directory.entries(directory)
-        } catch {
-            if isRoot { throw error }
-            failures.append(error)
-            return
-        }
+    /// Adds the logs below `directory`, whose entries are `names`.
+    private mutating func walk(below directory: String, names: [String], kind: LogKind) {
         for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
             let child = Directory.join(directory, name)
             guard Self.isDirectoryNotLink(child) else { continue }
             do {
+                let childNames = try Directory.entries(child)
                 if let log = try Self.logIfAny(child, kind: kind) {
                     logs.append(log)
-                } else {
-                    try walk(below: child, kind: kind, isRoot: false)
+                } else if !Self.isLogWithoutSegments(childNames) {
+                    walk(below: child, names: childNames, kind: kind)
                 }
             } catch {
                 failures.append(error)
@@ -63,6 +63,13 @@ public struct LogTree: Sendable {
     private static func logIfAny(_ directory: String, kind: LogKind) throws(LogScanError) -> LogInput? {
         guard try !LogDetector.segments(inDirectory: directory, kind: kind).isEmpty else { return nil }
         return try LogInput.resolve(directory, kind: kind)
+    }
+
+    /// A database directory (CURRENT, MANIFEST-*) or a Kafka partition that
+    /// gave no segments (none left, or not of the --kind asked for): a log,
+    /// not a folder of logs, so its archive/ or lost/ is not searched.
+    private static func isLogWithoutSegments(_ names: [String]) -> Bool {
+        WALLayout.databaseKind(names) != nil || KafkaLayout.looksLikePartition(names)
     }
 
     /// lstat, so that a link to a directory is not walked into.
