@@ -59,6 +59,7 @@ let package = Package(
             name: "logscan",
             dependencies: [
                 "LogScan",
+                "CLogScanSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

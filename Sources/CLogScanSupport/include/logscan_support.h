@@ -67,6 +67,18 @@ static inline void logscan_prefetch(const void *address) { __builtin_prefetch(ad
 ptrdiff_t logscan_memmem(const void *haystack, size_t haystack_len,
                          const void *needle, size_t needle_len);
 
+// ---- printing -----------------------------------------------------------------
+
+/// JSON strings: every byte but the ones below 0x20, '"' and '\\' is copied
+/// (the caller has checked that the bytes are valid UTF-8).
+#define LOGSCAN_PLAIN_JSON 0
+/// Quoted text: only printable ASCII (0x20-0x7E) but '"' and '\\' is copied.
+#define LOGSCAN_PLAIN_TEXT 1
+
+/// How many leading bytes of bytes[0..<n] need no escaping in `mode`
+/// (n when none does). AVX2 when the CPU has it.
+size_t logscan_plain_prefix(const void *bytes, size_t n, int mode);
+
 // ---- literal search ---------------------------------------------------------
 
 /// A byte string to find, with the two positions whose bytes are compared

@@ -1,3 +1,4 @@
+import CLogScanSupport
 import LogScan
 
 /// The encodings printers need for arbitrary bytes: UTF-8 validation, JSON
@@ -45,12 +46,16 @@ enum ByteEncodings {
     /// The contents of a JSON string for valid UTF-8 `bytes` (no quotes).
     static func writeJSONEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer) {
         guard let base = bytes.baseAddress else { return }
-        var runStart = 0
-        for i in 0..<bytes.count {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            // The bytes up to the next one to escape, copied at once.
+            let run = logscan_plain_prefix(base + i, n - i, LOGSCAN_PLAIN_JSON)
+            if run > 0 { out.bytes(UnsafeRawBufferPointer(start: base + i, count: run)) }
+            i += run
+            guard i < n else { break }
             let b = base.load(fromByteOffset: i, as: UInt8.self)
-            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-            if i > runStart { out.bytes(UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
-            runStart = i + 1
+            i += 1
             out.byte(0x5C)  // backslash
             switch b {
             case 0x22: out.byte(0x22)
@@ -66,7 +71,6 @@ enum ByteEncodings {
                 out.byte(hexDigits[Int(b & 15)])
             }
         }
-        if bytes.count > runStart { out.bytes(UnsafeRawBufferPointer(start: base + runStart, count: bytes.count - runStart)) }
     }
 
     /// A path or name as ripgrep prints one: {"text": "..."}, or
@@ -139,6 +143,8 @@ enum ByteEncodings {
         var next = 0
         var open = false
         while i < n {
+            // Where the next highlight opens or closes: runs stop there.
+            var boundary = n
             if let highlight, next < ranges.count {
                 if !open && i >= ranges[next].lowerBound {
                     out.ascii(highlight.on)
@@ -150,9 +156,16 @@ enum ByteEncodings {
                     next += 1
                     continue
                 }
+                boundary = min(n, max(i, open ? ranges[next].upperBound : ranges[next].lowerBound))
+            }
+            // Printable ASCII up to the boundary, copied at once.
+            let run = logscan_plain_prefix(base + i, boundary - i, LOGSCAN_PLAIN_TEXT)
+            if run > 0 {
+                out.bytes(UnsafeRawBufferPointer(start: base + i, count: run))
+                i += run
+                continue
             }
             let b = base.load(fromByteOffset: i, as: UInt8.self)
-            if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C { out.byte(b); i += 1; continue }
             if b >= 0x80, let length = validSequenceLength(base, i, n) {
                 out.bytes(UnsafeRawBufferPointer(start: base + i, count: length))
                 i += length

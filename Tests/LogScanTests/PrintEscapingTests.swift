@@ -1,0 +1,53 @@
+import Foundation
+import CLogScanSupport
+import Testing
+@testable import logscan
+
+/// The printers' escaping: `logscan_plain_prefix` (32 bytes a step) against
+/// a byte-by-byte rule for every byte value at every place in a run, and the
+/// escaped text and JSON forms it feeds, whole, against the expected strings.
+@Suite struct PrintEscapingTests {
+    static func plain(_ b: UInt8, json: Bool) -> Bool {
+        b >= 0x20 && b != 0x22 && b != 0x5C && (json || b < 0x7F)
+    }
+
+    @Test func plainPrefixStopsAtTheFirstByteToEscape() {
+        for json in [true, false] {
+            let mode = json ? LOGSCAN_PLAIN_JSON : LOGSCAN_PLAIN_TEXT
+            for length in [0, 1, 31, 32, 33, 63, 64, 65, 100] {
+                for place in 0..<max(length, 1) {
+                    for b in 0...255 {
+                        var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                        if place < length { bytes[place] = UInt8(b) }
+                        let expected = bytes.firstIndex { !Self.plain($0, json: json) } ?? length
+                        let got = bytes.withUnsafeBytes { logscan_plain_prefix($0.baseAddress, $0.count, mode) }
+                        if got != expected {
+                            Issue.record("json \(json), length \(length), byte \(b) at \(place): \(got), expected \(expected)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func render(_ bytes: [UInt8], _ write: (UnsafeRawBufferPointer, inout OutputBuffer) -> Void) -> String {
+        let pipe = Pipe()
+        var out = OutputBuffer(fd: pipe.fileHandleForWriting.fileDescriptor)
+        bytes.withUnsafeBytes { write($0, &out) }
+        out.flush()
+        try? pipe.fileHandleForWriting.close()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    @Test func escapedFormsAcrossRunBoundaries() {
+        // Specials after long plain runs, at the 32-byte step edges.
+        let long = String(repeating: "x", count: 40)
+        let input = Array((long + "\"q\\\n\t\r" + long + "\u{1}é\u{7F}" + long).utf8) + [0xFF, 0x41]
+        let text = Self.render(input) { ByteEncodings.writeQuoted($0, to: &$1) }
+        #expect(text == "\"" + long + "\\\"q\\\\\\n\\t\\r" + long + "\\x01é\\x7f" + long + "\\xffA\"")
+        let jsonInput = Array((long + "\"q\\\n\t\r" + long + "\u{1}é\u{7F}" + long).utf8)
+        let json = Self.render(jsonInput) { ByteEncodings.writeJSONEscaped($0, to: &$1) }
+        #expect(json == long + "\\\"q\\\\\\n\\t\\r" + long + "\\u0001é\u{7F}" + long)
+    }
+}
