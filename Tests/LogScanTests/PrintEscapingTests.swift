@@ -50,4 +50,20 @@ import Testing
         let json = Self.render(jsonInput) { ByteEncodings.writeJSONEscaped($0, to: &$1) }
         #expect(json == long + "\\\"q\\\\\\n\\t\\r" + long + "\\u0001é\u{7F}" + long)
     }
+
+    /// The computed calendar against gmtime_r: epoch, leap days, century
+    /// rules, negative times, the ends of years 0 and 9999, random times.
+    @Test func iso8601MatchesGmtime() {
+        var rng = SplitMix64(seed: 83)
+        var times: [Int64] = [0, -1, 1, 999, -999, -1000, -1001, 951_782_400_000, 951_868_799_999,  // 2000-02-29
+                              -2_203_891_200_000, 4_107_542_400_000,  // 1900-03-01, 2100-03-01
+                              -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999, 253_402_300_800_000,
+                              1 << 53, -(1 << 53), Int64.max, Int64.min]
+        times += (0..<20000).map { _ in Int64.random(in: -62_200_000_000_000...253_500_000_000_000, using: &rng) }
+        for t in times {
+            let fast = Self.render([]) { _, out in TimeFormat.writeISO8601(t, to: &out) }
+            let slow = Self.render([]) { _, out in TimeFormat.writeISO8601ByGmtime(t, to: &out) }
+            if fast != slow { Issue.record("\(t): \(fast) against \(slow)"); return }
+        }
+    }
 }
