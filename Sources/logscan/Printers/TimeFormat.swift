@@ -31,20 +31,19 @@ enum TimeFormat {
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         guard year >= 0 && year < 10000 else { writeISO8601ByGmtime(millis, to: &out); return }
         let hour = secondOfDay / 3600, minute = secondOfDay / 60 % 60, second = secondOfDay % 60
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
-            @inline(__always) func digits(_ value: Int64, _ at: Int, _ count: Int) {
-                var v = value
-                for k in stride(from: at + count - 1, through: at, by: -1) { b[k] = UInt8(48 + v % 10); v /= 10 }
-            }
-            digits(year, 0, 4); b[4] = UInt8(ascii: "-")
-            digits(month, 5, 2); b[7] = UInt8(ascii: "-")
-            digits(day, 8, 2); b[10] = UInt8(ascii: "T")
-            digits(hour, 11, 2); b[13] = UInt8(ascii: ":")
-            digits(minute, 14, 2); b[16] = UInt8(ascii: ":")
-            digits(second, 17, 2); b[19] = UInt8(ascii: ".")
-            digits(ms, 20, 3); b[23] = UInt8(ascii: "Z")
-            out.bytes(UnsafeRawBufferPointer(b))
+        // Three little-endian words, "YYYY-MM-" "DDTHH:MM" ":SS.mmmZ", built
+        // in registers: bytes stored one by one and then copied as words
+        // stalled on store forwarding.
+        @inline(__always) func two(_ v: Int64) -> UInt64 {
+            let tens = v / 10
+            return 0x3030 | UInt64(tens) | UInt64(v - tens * 10) << 8
         }
+        let dash = UInt64(UInt8(ascii: "-")), colon = UInt64(UInt8(ascii: ":"))
+        let w0 = two(year / 100) | two(year % 100) << 16 | dash << 32 | two(month) << 40 | dash << 56
+        let w1 = two(day) | UInt64(UInt8(ascii: "T")) << 16 | two(hour) << 24 | colon << 40 | two(minute) << 48
+        let w2 = colon | two(second) << 8 | UInt64(UInt8(ascii: ".")) << 24 | (0x30 | UInt64(ms / 100)) << 32
+            | two(ms % 100) << 40 | UInt64(UInt8(ascii: "Z")) << 56
+        withUnsafeBytes(of: (w0.littleEndian, w1.littleEndian, w2.littleEndian)) { out.bytes($0) }
     }
 
     /// The same through gmtime_r, for every year (a year outside 0-9999 is
