@@ -64,7 +64,7 @@ public struct LogSearcher: Sendable {
         var fileRecordsAtStart = 0
         var fileBytesAtStart: Int64 = 0
         var candidates: [Int] = []
-        let wantsRecords = sink.wantsRecords
+        let wantsSubmatches = sink.wantsSubmatches && !matcher.invert
 
         func endFile(_ sink: inout Sink) {
             guard let path = currentPath else { return }
@@ -88,8 +88,8 @@ public struct LogSearcher: Sendable {
         func select(_ record: LogRecord, _ state: inout MatchState, _ sink: inout Sink) -> Bool {
             fileMatches += 1
             summary.matches += 1
-            if wantsRecords {
-                sink.match(record, submatches: matcher.invert ? [] : state.submatches(record))
+            if wantsSubmatches {
+                sink.match(record, submatches: state.submatches(record))
             } else {
                 sink.match(record, submatches: [])
             }

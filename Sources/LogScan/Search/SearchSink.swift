@@ -6,9 +6,13 @@ public protocol SearchSink: ~Copyable {
     /// False when the sink only counts (grep -c, -l, -q): records are then
     /// not materialized and submatches not computed.
     var wantsRecords: Bool { get }
+    /// False when the sink prints records without their match ranges
+    /// (grep's lines without colour): submatches are then not computed, and
+    /// `match` gets none. Default: `wantsRecords`.
+    var wantsSubmatches: Bool { get }
     mutating func beginSegment(path: String, kind: LogKind)
     /// A selected record (matching, or not matching with -v) and where it
-    /// matched (empty with -v, or when the sink does not want records).
+    /// matched (empty with -v, or when the sink wants no submatches).
     mutating func match(_ record: LogRecord, submatches: [Submatch])
     /// The segment is done.
     mutating func endSegment(path: String, stats: SegmentSearchStats)
@@ -21,6 +25,7 @@ public protocol SearchSink: ~Copyable {
 }
 
 extension SearchSink where Self: ~Copyable {
+    public var wantsSubmatches: Bool { wantsRecords }
     public mutating func damage(_ report: DamageReport) {}
     public mutating func warning(_ message: String) {}
     public mutating func failure(_ error: LogScanError) {}

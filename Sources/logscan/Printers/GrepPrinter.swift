@@ -51,6 +51,9 @@ struct GrepPrinter: SearchSink, ~Copyable {
     }
 
     var wantsRecords: Bool { mode == .lines || mode == .json }
+    /// Lines use match ranges only to colour them (computing them was ~30%
+    /// of printing 2.9M matching records).
+    var wantsSubmatches: Bool { mode == .json || (mode == .lines && color) }
 
     mutating func beginSegment(path: String, kind: LogKind) {
         self.path = path
