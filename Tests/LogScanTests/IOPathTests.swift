@@ -141,3 +141,32 @@ import Testing
         }
     }
 }
+
+/// The read-ahead thread's ring, read the way the Kafka reader reads: 1 MiB
+/// views, each next one starting inside the last (at the first unit it could
+/// not finish). Every byte must come out right, and the file must be read
+/// exactly once: a view that started in a slot already given back used to
+/// start a new read-ahead thread, which read part of the file again.
+@Suite struct ReadAheadOverlapTests {
+    @Test func overlappingViewsReadTheFileOnce() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("data")
+        let size = 24 << 20
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        writeFile(path, data)
+        let source = try ByteSource(file: try OpenFile(path: path), options: IOOptions(mode: .pread), purpose: .scan)
+        var position = 0
+        var views = 0
+        while position < size {
+            let view = try source.bytes(at: Int64(position), count: 1 << 20)
+            #expect(view.elementsEqual(data[position..<(position + view.count)]), "view at \(position)")
+            views += 1
+            // Leave an unfinished "unit" of up to 512 KiB to be asked for again.
+            let unfinished = view.count == 1 << 20 ? (views &* 40503) % (512 << 10) + 1 : 0
+            position += view.count - unfinished
+        }
+        #expect(views > 24)
+        #expect(source.report.readAhead, "\(source.report.summary)")
+        #expect(source.report.bytesRead == Int64(size), "read \(source.report.bytesRead) bytes for \(size)")
+    }
+}
