@@ -6,6 +6,7 @@
 // agree. ASCII case-insensitive matching compares each chosen byte with both
 // of its cases.
 #include "logscan_support.h"
+#include "cpu_features.h"
 #include "literal_internal.h"
 
 #include <string.h>
@@ -38,14 +39,6 @@ static ptrdiff_t find_scalar(const logscan_literal *lit, const uint8_t *hay, siz
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-static int has_avx2;
-
-__attribute__((constructor))
-static void literal_search_init(void) {
-    __builtin_cpu_init();
-    has_avx2 = __builtin_cpu_supports("avx2");
-}
 
 int logscan_ascii_other_case(int c) {
     if (c >= 'a' && c <= 'z') return c - 32;
@@ -107,7 +100,7 @@ ptrdiff_t logscan_literal_find(const logscan_literal *lit, const void *haystack,
         return hit ? (const uint8_t *)hit - hay : -1;
     }
 #if defined(__x86_64__)
-    if (has_avx2 && lit->length > 0)
+    if (logscan_cpu_has_avx2 && lit->length > 0)
         return lit->caseless ? find_avx2_caseless(lit, hay, n) : find_avx2_exact(lit, hay, n);
 #endif
     return find_scalar(lit, hay, n, 0);

@@ -3,6 +3,7 @@
 // time in Swift, escaping was most of `replay`'s time whenever it printed
 // (text: 55% of the run, jsonl: 28%); here 32 bytes are classified a step.
 #include "logscan_support.h"
+#include "cpu_features.h"
 
 static inline int plain_byte(unsigned char b, int mode) {
     if (b == '"' || b == '\\' || b < 0x20) return 0;
@@ -17,14 +18,6 @@ static size_t plain_prefix_scalar(const unsigned char *p, size_t n, int mode) {
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-static int has_avx2;
-
-__attribute__((constructor))
-static void plain_run_init(void) {
-    __builtin_cpu_init();
-    has_avx2 = __builtin_cpu_supports("avx2");
-}
 
 // Bytes to escape in 32: below 0x20, '"', '\\', and for text 0x7F and up
 // (unsigned compares through min/max: AVX2 compares bytes as signed).
@@ -51,7 +44,7 @@ __attribute__((target("avx2"))) static size_t plain_prefix_avx2(const unsigned c
 size_t logscan_plain_prefix(const void *bytes, size_t n, int mode) {
     const unsigned char *p = (const unsigned char *)bytes;
 #if defined(__x86_64__)
-    if (has_avx2 && n >= 32) return plain_prefix_avx2(p, n, mode);
+    if (logscan_cpu_has_avx2 && n >= 32) return plain_prefix_avx2(p, n, mode);
 #endif
     return plain_prefix_scalar(p, n, mode);
 }

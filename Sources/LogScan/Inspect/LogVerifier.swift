@@ -64,8 +64,9 @@ public struct LogVerifier {
 
     private func verify(_ input: LogInput, into summary: inout VerificationSummary, progress: (String) -> Void) {
         var sink = VerifySink()
-        let replay = LogReplayer(options: ReplayOptions(kind: kind, io: io, recovery: .skipCorrupted))
-        let result = replay.run([input.path], into: &sink)
+        // The input is resolved already: replayed as it is, not looked up again.
+        var result = ReplaySummary()
+        _ = LogReplayer(options: ReplayOptions(kind: kind, io: io, recovery: .skipCorrupted)).replay(input, into: &sink, summary: &result)
         summary.bytes += result.bytes
         summary.failures += sink.unattributed
         for segment in input.segments {

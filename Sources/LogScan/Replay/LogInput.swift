@@ -66,19 +66,26 @@ public struct LogInput: Sendable {
             break
         }
         if fileKind == .directory {
-            var segments = try LogDetector.segments(inDirectory: path, kind: kind)
+            let segments = try LogDetector.segments(inDirectory: path, kind: kind)
             guard !segments.isEmpty else {
                 throw LogScanError(path: path, .usage("no log segments in this directory (looked for \(kind == .auto ? "any known format" : kind.rawValue) segments)"))
             }
-            var notes: [String] = []
-            if segments[0].kind == .leveldb || segments[0].kind == .rocksdb {
-                (segments, notes) = WALLayout.droppingObsolete(segments, directory: path)
-            }
-            var input = LogInput(path: path, isDirectory: true, segments: segments)
-            input.notes = notes
-            return input
+            return directory(path, segments: segments)
         }
         return LogInput(path: path, isDirectory: false, segments: [try LogDetector.segment(file: path, kind: kind)])
+    }
+
+    /// The log of directory `path`, whose segments `LogDetector` found (at
+    /// least one): WALs that a database no longer needs are passed over.
+    static func directory(_ path: String, segments: [Segment]) -> LogInput {
+        var segments = segments
+        var notes: [String] = []
+        if segments[0].kind == .leveldb || segments[0].kind == .rocksdb {
+            (segments, notes) = WALLayout.droppingObsolete(segments, directory: path)
+        }
+        var input = LogInput(path: path, isDirectory: true, segments: segments)
+        input.notes = notes
+        return input
     }
 
     public init(path: String, isDirectory: Bool, segments: [Segment]) {

@@ -139,27 +139,12 @@ struct GrepCommand: ParsableCommand {
             throw ExitCode(ExitStatus.error)
         }
         var diagnostics = Diagnostics()
-        var inputs: [LogInput] = []
-        var failures = 0
-        for path in paths {
-            do {
-                // A directory that is no log is searched as a tree of logs;
-                // a followed log, or one resumed with --after, is one log.
-                if live.follow || live.after != nil {
-                    inputs.append(try LogInput.resolve(path, kind: selection.kind))
-                } else {
-                    let tree = try LogTree.resolve(path, kind: selection.kind)
-                    inputs += tree.logs
-                    for error in tree.failures {
-                        failures += 1
-                        diagnostics.failure(error)
-                    }
-                }
-            } catch {
-                failures += 1
-                diagnostics.failure(error)
-            }
-        }
+        // A directory that is no log is searched as a tree of logs; a
+        // followed log, or one resumed with --after, is one log.
+        let tree = LogTree.resolve(paths, kind: selection.kind, walking: !live.follow && live.after == nil)
+        let inputs = tree.logs
+        let failures = tree.failures.count
+        for error in tree.failures { diagnostics.failure(error) }
         var replay = selection.replayOptions(io: io.options)
         live.apply(to: &replay)
         let segmentCount = inputs.reduce(0) { $0 + $1.segments(from: replay.fromOffset).count }

@@ -35,22 +35,12 @@ struct StatCommand: ParsableCommand {
     func run() throws {
         var out = OutputBuffer(fd: 1)
         var diagnostics = Diagnostics()
-        var errors = false
+        // A directory that is no log: every log below it.
+        let tree = LogTree.resolve(paths, kind: kind)
+        for error in tree.failures { diagnostics.failure(error) }
+        var errors = !tree.failures.isEmpty
         var damaged = false
-        var inputs: [LogInput] = []
-        for path in paths {
-            // A directory that is no log: every log below it.
-            do {
-                let tree = try LogTree.resolve(path, kind: kind)
-                inputs += tree.logs
-                for error in tree.failures { diagnostics.failure(error) }
-                errors = errors || !tree.failures.isEmpty
-            } catch {
-                diagnostics.failure(error)
-                errors = true
-            }
-        }
-        for input in inputs {
+        for input in tree.logs {
             for (i, segment) in input.segments.enumerated() {
                 do {
                     let stat = try LogInspector.stat(segment)

@@ -14,9 +14,7 @@ enum TimeFormat {
         // ±2^53 ms is far beyond year 9999 either way, and keeps the
         // arithmetic below from overflowing.
         guard millis > -(1 << 53) && millis < 1 << 53 else { writeISO8601ByGmtime(millis, to: &out); return }
-        var seconds = millis / 1000
-        var ms = millis % 1000
-        if ms < 0 { ms += 1000; seconds -= 1 }
+        let (seconds, ms) = split(millis)
         var days = seconds / 86400
         var secondOfDay = seconds % 86400
         if secondOfDay < 0 { secondOfDay += 86400; days -= 1 }
@@ -49,9 +47,7 @@ enum TimeFormat {
     /// The same through gmtime_r, for every year (a year outside 0-9999 is
     /// written in full; a time gmtime_r cannot convert, as milliseconds).
     static func writeISO8601ByGmtime(_ millis: Int64, to out: inout OutputBuffer) {
-        var seconds = millis / 1000
-        var ms = millis % 1000
-        if ms < 0 { ms += 1000; seconds -= 1 }
+        let (seconds, ms) = split(millis)
         var t = time_t(seconds)
         var parts = tm()
         guard gmtime_r(&t, &parts) != nil else { out.decimal(millis); return }
@@ -73,5 +69,12 @@ enum TimeFormat {
         out.byte(UInt8(ascii: "."))
         out.byte(UInt8(48 + ms / 100)); out.byte(UInt8(48 + (ms / 10) % 10)); out.byte(UInt8(48 + ms % 10))
         out.byte(UInt8(ascii: "Z"))
+    }
+
+    /// Whole seconds (rounded down, also before the epoch) and 0-999 ms.
+    @inline(__always)
+    private static func split(_ millis: Int64) -> (seconds: Int64, ms: Int64) {
+        let ms = millis % 1000
+        return ms < 0 ? (millis / 1000 - 1, ms + 1000) : (millis / 1000, ms)
     }
 }

@@ -14,6 +14,23 @@ public struct LogTree: Sendable {
     /// tree is still searched.
     public var failures: [LogScanError] = []
 
+    /// Every one of `paths`, in order, as one tree; a path that cannot be
+    /// resolved is one of its failures. With `walking` false each path is
+    /// one log, as `LogInput.resolve` gives it (a followed or resumed log).
+    public static func resolve(_ paths: [String], kind: LogKind, walking: Bool = true) -> LogTree {
+        var all = LogTree()
+        for path in paths {
+            do throws(LogScanError) {
+                let tree = walking ? try resolve(path, kind: kind) : LogTree(logs: [try LogInput.resolve(path, kind: kind)])
+                all.logs += tree.logs
+                all.failures += tree.failures
+            } catch {
+                all.failures.append(error)
+            }
+        }
+        return all
+    }
+
     /// Resolves `path`: a file, standard input or a directory holding
     /// segments is one log, as `LogInput.resolve` gives it. Any other
     /// directory is walked: each directory below it that holds segments is
@@ -61,8 +78,8 @@ public struct LogTree: Sendable {
 
     /// The log in `directory`, or nil when it holds no segments.
     private static func logIfAny(_ directory: String, kind: LogKind) throws(LogScanError) -> LogInput? {
-        guard try !LogDetector.segments(inDirectory: directory, kind: kind).isEmpty else { return nil }
-        return try LogInput.resolve(directory, kind: kind)
+        let segments = try LogDetector.segments(inDirectory: directory, kind: kind)
+        return segments.isEmpty ? nil : LogInput.directory(directory, segments: segments)
     }
 
     /// A database directory (CURRENT, MANIFEST-*) or a Kafka partition that
