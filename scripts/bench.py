@@ -582,8 +582,9 @@ Warm: {verdict(wb)}. Cold: {verdict(cb)}.
 What `--io auto` does with this (ByteSource.autoPath): a scan of a regular file of 4 MiB or more
 asks mincore (PageCacheProbe: a mapping never touched, up to 4096 pages sampled) how much of it
 is cached; less than half: pread with the read-ahead thread; at least half: the same when a
-core is spare (the copy overlaps the decoding), mapped on one core or when grep's workers
-occupy every core. Lookups (index
+core is spare (the copy overlaps the decoding), and pread without the thread (the `pread`
+row) on one core, when grep's workers occupy every core, and for grep's one-pass scans.
+Lookups (index
 files, seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the
 choice (`auto: N% cached, ...`).
 """

@@ -52,6 +52,7 @@ public final class ByteSource {
         let ioPath: IOReport.Path
         var autoReason: String? = nil
         var allCached = false
+        var readAheadThread = options.readAheadThread
         if !file.isSeekable {
             if file.kind == .directory {
                 throw LogScanError(path: file.path, .system(operation: "read", errno: EISDIR))
@@ -69,7 +70,8 @@ public final class ByteSource {
                                            hugetlb: file.hugetlbPageSize != nil)
                 ioPath = choice.path
                 autoReason = choice.reason
-                allCached = choice.path == .mmap && choice.resident == 1
+                allCached = choice.resident == 1
+                readAheadThread = choice.readAhead
             }
         }
         size = ioPath == .stream ? nil : file.sizeAtOpen
@@ -109,7 +111,7 @@ public final class ByteSource {
         // thread of its own, so the copy overlaps the decoding; lookups and
         // small files read synchronously. O_DIRECT always goes through the
         // ring: its reads must be aligned, which the ring's chunks are.
-        readsAhead = ioPath == .stream || direct != nil || (ioPath == .pread && purpose == .scan && options.readAheadThread
+        readsAhead = ioPath == .stream || direct != nil || (ioPath == .pread && purpose == .scan && readAheadThread
             && file.sizeAtOpen >= Int64(4 * max(options.readBufferBytes, ReadAhead.minimumChunk)))
         report.readAhead = readsAhead
         if ioPath != .mmap && !readsAhead {
@@ -120,40 +122,42 @@ public final class ByteSource {
         }
     }
 
-    /// `--io auto` for a regular file, with the reason `--stats` shows:
+    /// `--io auto` for a regular file, with the reason `--stats` shows, and
+    /// whether a pread scan copies on the read-ahead thread:
     /// * small files (< `smallFileBytes`): pread (one read beats a mapping);
     /// * files on hugetlbfs (always in memory; mincore says nothing useful
     ///   there), and lookups: mapped (a lookup touches a few
     ///   pages; a mapping reads only those);
-    /// * scans: mapped when most of the file is in the page cache (mapping
-    ///   was ~1.2× faster than pread there), pread with the read-ahead thread
-    ///   when it is not and the file is large enough for read-ahead to pay
-    ///   (cold, pread + read-ahead was ~1.3× faster than mapping on this
-    ///   kind of machine: docs/BENCHMARKS.md, "I/O paths"). Residency comes
-    ///   from `PageCacheProbe` (mincore, nothing read).
+    /// * scans: pread. Cold (less than `warmFraction` of the file in the page
+    ///   cache, asked of `PageCacheProbe`: mincore, nothing read), with the
+    ///   read-ahead thread, which overlaps the disk with the decoding where
+    ///   a mapped scan stalls on each fault. Warm, with the thread when a
+    ///   core is spare for it, and synchronously into one buffer when none
+    ///   is: either way the decoder reads bytes the copy just left in its
+    ///   cache, where a mapping costs a fault per 16 pages, a TLB miss per
+    ///   page and the unmapping, and each first read comes from DRAM. Warm
+    ///   1 GiB, 2026-12-03: `replay --count` 288 ms synchronous against
+    ///   303 mapped (187 with the thread); `grep -c -F` on two workers 172
+    ///   against 193 (docs/BENCHMARKS.md, "I/O paths"; docs/GREP.md).
     static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose,
-                         hugetlb: Bool) -> (path: IOReport.Path, reason: String, resident: Double?) {
+                         hugetlb: Bool) -> (path: IOReport.Path, reason: String, resident: Double?, readAhead: Bool) {
         let size = file.sizeAtOpen
-        if hugetlb { return (.mmap, "hugetlbfs", nil) }
-        if size < Int64(options.smallFileBytes) { return (.pread, "small file", nil) }
-        if purpose == .lookup { return (.mmap, "lookup", nil) }
+        if hugetlb { return (.mmap, "hugetlbfs", nil, false) }
+        if size < Int64(options.smallFileBytes) { return (.pread, "small file", nil, false) }
+        if purpose == .lookup { return (.mmap, "lookup", nil, false) }
         guard size >= Int64(options.coldPreadBytes),
               let resident = PageCacheProbe.residentFraction(fd: file.descriptor.rawValue, size: size) else {
-            return (.mmap, "scan", nil)
+            return (.pread, "scan", nil, false)
         }
         let percent = Int((resident * 100).rounded())
-        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident) }
-        // Warm too, a spare core wins: the read-ahead thread copies the
-        // next chunks while this one decodes, which beat every mapping of
-        // the same warm log (docs/BENCHMARKS.md, "I/O paths": 0.68x the
-        // time of mmap). Without one (a single core, or every core running
-        // a search worker) the copy only adds work: grep -j2 on two cores
-        // took 1.1x the time with it.
-        if !options.warmReadAhead { return (.mmap, "\(percent)% cached, one-pass scan", resident) }
+        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident, true) }
+        // Warm, the thread pays only with a core to itself: grep -c -F over
+        // the 1 GiB log, one worker: 212 ms with it, 336 without; two
+        // workers on two cores: 208 with, 193 without.
         if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
-            return (.pread, "\(percent)% cached, read-ahead on a spare core", resident)
+            return (.pread, "\(percent)% cached, read-ahead on a spare core", resident, true)
         }
-        return (.mmap, "\(percent)% cached, no spare core", resident)
+        return (.pread, "\(percent)% cached, no spare core", resident, false)
     }
 
     /// CPUs online, read once.
@@ -375,10 +379,17 @@ public final class ByteSource {
 /// The pread/read path's buffer: a window of the file copied into memory we
 /// own. Positional (pread) buffers can jump; stream (read) buffers only move
 /// forward.
+///
+/// Bytes sit at the same offset within a page as in the file (`phase`), so
+/// the kernel copies from each page-cache page to a destination aligned the
+/// same way, and the tail kept for a request that straddles the end moves by
+/// whole pages.
 final class ReadBuffer {
+    private static let page = 4096
+    /// `capacity` bytes plus a page of room for the phase.
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int
-    /// File offset of storage[0], and how many bytes are valid from there.
+    /// File offset of the first valid byte, and how many are valid from there.
     private var start: Int64 = 0
     private var length: Int = 0
     let positional: Bool
@@ -387,14 +398,17 @@ final class ReadBuffer {
     private(set) var readCalls = 0
 
     init(capacity: Int, positional: Bool) {
-        self.capacity = max(capacity, 4096)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 64)
+        self.capacity = max(capacity, Self.page)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity + Self.page, alignment: Self.page)
         self.positional = positional
     }
 
     deinit { storage.deallocate() }
 
     var endOffset: Int64 { start + Int64(length) }
+
+    /// Where the byte at file offset `start` lives.
+    private var data: UnsafeMutableRawPointer { storage + Int(start & Int64(Self.page - 1)) }
 
     func reset() {
         if positional { start = 0; length = 0; reachedEnd = false }
@@ -403,17 +417,14 @@ final class ReadBuffer {
     func bytes(at offset: Int64, count: Int, file: OpenFile) throws(LogScanError) -> UnsafeRawBufferPointer {
         let wantEnd = offset + Int64(count)
         if offset >= start, wantEnd <= endOffset {
-            return UnsafeRawBufferPointer(start: storage + Int(offset - start), count: count)
+            return UnsafeRawBufferPointer(start: data + Int(offset - start), count: count)
         }
         if !positional && offset < start {
             throw LogScanError(path: file.path, position: offset, .unsupported("cannot go back in a pipe or stream"))
         }
         // Keep what overlaps, drop what lies before `offset`.
         if offset >= start && offset <= endOffset {
-            let keep = Int(endOffset - offset)
-            if offset > start, keep > 0 { storage.copyMemory(from: storage + Int(offset - start), byteCount: keep) }
-            start = offset
-            length = keep
+            keep(from: offset)
         } else if positional {
             start = offset
             length = 0
@@ -426,21 +437,28 @@ final class ReadBuffer {
                 try fill(upTo: min(capacity, Int(offset - start)), file: file)
             }
             if endOffset <= offset { start = endOffset; length = 0; return UnsafeRawBufferPointer(start: nil, count: 0) }
-            let keep = Int(endOffset - offset)
-            storage.copyMemory(from: storage + Int(offset - start), byteCount: keep)
-            start = offset
-            length = keep
+            keep(from: offset)
         }
         if count > capacity {
-            let bigger = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
-            bigger.copyMemory(from: storage, byteCount: length)
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: count + Self.page, alignment: Self.page)
+            bigger.advanced(by: Int(start & Int64(Self.page - 1))).copyMemory(from: data, byteCount: length)
             storage.deallocate()
             storage = bigger
             capacity = count
         }
         // Fill the whole buffer, not just `count`: fewer, larger reads.
         try fill(upTo: capacity, file: file, atLeast: count)
-        return UnsafeRawBufferPointer(start: storage, count: min(count, length))
+        return UnsafeRawBufferPointer(start: data, count: min(count, length))
+    }
+
+    /// Drops the bytes before `offset` (which lies in or at the end of what
+    /// is buffered), moving the rest to the front without changing its phase.
+    private func keep(from offset: Int64) {
+        let kept = Int(endOffset - offset)
+        let from = data + Int(offset - start)
+        start = offset
+        length = kept
+        if kept > 0, from != data { data.copyMemory(from: from, byteCount: kept) }
     }
 
     /// Reads until `atLeast` bytes are buffered (or the file ends), asking
@@ -452,8 +470,8 @@ final class ReadBuffer {
             let room = limit - length
             if room <= 0 { return }
             let n = positional
-                ? pread(fd, storage + length, room, off_t(start + Int64(length)))
-                : read(fd, storage + length, room)
+                ? pread(fd, data + length, room, off_t(start + Int64(length)))
+                : read(fd, data + length, room)
             readCalls += 1
             if n < 0 {
                 if errno == EINTR { continue }

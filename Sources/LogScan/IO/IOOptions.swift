@@ -56,15 +56,9 @@ public struct IOOptions: Sendable, Equatable {
     public var readAheadThread = true
     /// Threads of this process decoding at the same time (a parallel
     /// search's workers). On warm data the read-ahead thread only pays with
-    /// a core to itself, so `--io auto` maps warm files when every core
-    /// already decodes.
+    /// a core to itself, so `--io auto` copies warm files synchronously
+    /// when every core already decodes.
     public var decodingThreads = 1
-    /// Whether warm scans may use the read-ahead thread at all (cold ones
-    /// always may). grep turns it off: its one pass over a mapped block
-    /// (checksum and search together) reads at memory speed, and a copy
-    /// first only adds traffic (1 GiB warm, -j1: 157 ms mapped, 172 ms
-    /// through the read-ahead thread).
-    public var warmReadAhead = true
 
     public static let defaultWindowBytes = 64 << 20
 

@@ -37,7 +37,6 @@ public struct LogSearcher: Sendable {
         var options = replay
         if usesPrefilter {
             options.probe = matcher.prefilter.first
-            options.io.warmReadAhead = false
         }
         switch LogReader.cursor(for: input, options: options) {
         case .native(let cursor):
