@@ -64,18 +64,32 @@ import Testing
             #expect(warmReport.path == .pread && !warmReport.readAhead, "\(warmReport.summary)")
             #expect(warmReport.autoReason == "100% cached, no spare core", "\(warmReport.summary)")
         }
-        // Without the read-ahead thread, warm files are read synchronously.
+        // Without a core for the read-ahead thread a warm file is copied
+        // synchronously into one buffer when the page cache holds it in
+        // order-0 folios, and mapped when it holds large ones (a fault then
+        // maps a whole folio); how IOBench.warm left it depends on the kernel
+        // and file system, so the test asks the same probe.
+        let probed = try OpenFile(path: segments[0])
+        let perFault = try #require(PageCacheProbe.pagesPerFault(fd: probed.descriptor.rawValue, size: size))
+        let large = perFault >= PageCacheProbe.largeFolioPagesPerFault
+        func expectNoSpareCore(_ source: ByteSource) {
+            if large {
+                #expect(source.report.path == .mmap && source.report.autoReason?.hasPrefix("100% cached in large folios") == true,
+                        "\(source.report.summary)")
+            } else {
+                #expect(source.report.path == .pread && !source.report.readAhead
+                        && source.report.autoReason == "100% cached, no spare core", "\(source.report.summary)")
+            }
+        }
         var noThread = IOOptions()
         noThread.readAheadThread = false
         let synchronous = try ByteSource(file: OpenFile(path: segments[0]), options: noThread, purpose: .scan)
-        #expect(synchronous.report.path == .pread && !synchronous.report.readAhead
-                && synchronous.report.autoReason == "100% cached, no spare core", "\(synchronous.report.summary)")
-        // So they are when every core already decodes (parallel grep's workers).
+        expectNoSpareCore(synchronous)
+        // The same when every core already decodes (parallel grep's workers).
         var allBusy = IOOptions()
         allBusy.decodingThreads = ByteSource.onlineCPUs
         let busy = try ByteSource(file: OpenFile(path: segments[0]), options: allBusy, purpose: .scan)
-        #expect(busy.report.path == .pread && !busy.report.readAhead
-                && busy.report.autoReason == "100% cached, no spare core", "\(busy.report.summary)")
+        expectNoSpareCore(busy)
         // Cold ones still read ahead, whatever the cores.
         _ = IOBench.evict(segments, dropCaches: false)
         let coldBusy = try ByteSource(file: OpenFile(path: segments[0]), options: allBusy, purpose: .scan)
@@ -98,6 +112,36 @@ import Testing
         // Index files and seeks are lookups: mapped whatever their residency.
         let lookup = try ByteSource(file: OpenFile(path: segments[0]), options: IOOptions(), purpose: .lookup)
         #expect(lookup.report.path == .mmap && lookup.report.autoReason == "lookup")
+    }
+
+    /// A file read into the page cache page by page with read-ahead off is
+    /// held in order-0 folios: a fault maps the kernel's fault-around (16
+    /// pages), well under the large-folio threshold, and auto then copies a
+    /// warm scan that has no spare core instead of mapping it.
+    @Test func orderZeroFoliosAreToldApart() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path + "/pages"
+        var bytes = [UInt8](repeating: 0, count: 8 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 13) }
+        writeFile(path, bytes)
+        let file = try OpenFile(path: path)
+        let fd = file.descriptor.rawValue
+        _ = fsync(fd)  // dirty pages are not dropped
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM)
+        var page = [UInt8](repeating: 0, count: 4096)
+        for offset in stride(from: 0, to: bytes.count, by: 4096) {
+            #expect(pread(fd, &page, 4096, off_t(offset)) == 4096)
+        }
+        guard PageCacheProbe.residentFraction(fd: fd, size: Int64(bytes.count)) == 1 else { return }  // evicted meanwhile
+        let perFault = try #require(PageCacheProbe.pagesPerFault(fd: fd, size: Int64(bytes.count)))
+        #expect(perFault >= 1 && perFault < PageCacheProbe.largeFolioPagesPerFault, "\(perFault) pages a fault")
+        var allBusy = IOOptions()
+        allBusy.decodingThreads = ByteSource.onlineCPUs
+        let source = try ByteSource(file: OpenFile(path: path), options: allBusy, purpose: .scan)
+        #expect(source.report.path == .pread && !source.report.readAhead, "\(source.report.summary)")
+        let view = try source.bytes(at: 4093, count: 10)
+        #expect(view.elementsEqual(bytes[4093..<4103]))
     }
 
     @Test func directPathReportsARefusingFileSystem() throws {

@@ -131,6 +131,14 @@ int logscan_set_direct(int fd);
 /// system's block size, never below 512. 0 when nothing could be learned.
 int64_t logscan_direct_alignment(int fd);
 
+/// Reads one byte of every `page` bytes of [base, base + len), a mapping of
+/// resident file pages, and returns how many minor page faults this thread
+/// took doing so (getrusage RUSAGE_THREAD), or -1. How many pages one fault
+/// maps tells how the page cache holds the file: 16 (the kernel's fault-around)
+/// for order-0 folios, more for large ones. The loads are volatile, so the
+/// compiler keeps them.
+int64_t logscan_faults_touching(const void *base, size_t len, size_t page);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,12 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLogScanSupport
 
 /// How much of an open file is in the page cache, measured without reading
 /// it: mincore(2) over a mapping that is never touched (mapping faults
-/// nothing in). `--io auto` asks before a scan: warm files are mapped, cold
-/// large ones read with pread ahead of the cursor (docs/BENCHMARKS.md,
-/// "I/O paths", has the measurements behind that).
+/// nothing in); and, for a warm file, in what size of folios, from the
+/// faults it takes to touch a few cached runs of it. `--io auto` asks both
+/// before a scan (ByteSource.autoPath; docs/BENCHMARKS.md, "I/O paths", and
+/// docs/DESIGN.md, "I/O", have the measurements behind the choices).
 enum PageCacheProbe {
     /// Pages looked at, at most: large files are sampled in evenly spread
     /// runs, so the probe costs the same for 10 MiB and 100 GiB.
@@ -36,5 +38,41 @@ enum PageCacheProbe {
             looked += run
         }
         return Double(resident) / Double(looked)
+    }
+
+    /// Pages of a run that one fault maps, at least: 16 when the page cache
+    /// holds the file in order-0 folios (the kernel's fault-around, 64 KiB),
+    /// about 100 and more when it holds large folios (a file read back from
+    /// disk through read-ahead, on kernels whose file system makes them).
+    static let largeFolioPagesPerFault = 32.0
+    static let faultRunBytes = 2 << 20
+
+    /// Pages mapped per fault over up to three 2 MiB runs of the file (its
+    /// start, middle and end, 2 MiB-aligned, so a PMD-sized folio lies in
+    /// one run), each touched once per page. A run with a page not in the
+    /// cache is skipped: touching it would read the disk. nil when no run
+    /// could be measured. Costs ~1,500 page touches and ~100 faults at most.
+    static func pagesPerFault(fd: Int32, size: Int64) -> Double? {
+        let run = faultRunBytes, page = PageSize.bytes
+        guard size >= Int64(run), run % page == 0 else { return nil }
+        let last = (size - Int64(run)) & ~Int64(run - 1)
+        var offsets = [Int64(0), (size / 2) & ~Int64(run - 1), last]
+        offsets = offsets.enumerated().filter { i, o in !offsets[..<i].contains(o) }.map(\.element)
+        var vector = [UInt8](repeating: 0, count: run / page)
+        var faults = 0, pages = 0
+        for offset in offsets {
+            guard let base = mmap(nil, run, PROT_READ, MAP_SHARED, fd, off_t(offset)), base != MAP_FAILED else { continue }
+            defer { munmap(base, run) }
+            let resident = vector.withUnsafeMutableBufferPointer { v in
+                mincore(base, run, v.baseAddress!) == 0 && v.allSatisfy { $0 & 1 != 0 }
+            }
+            guard resident else { continue }
+            let n = logscan_faults_touching(base, run, page)
+            guard n >= 0 else { continue }
+            faults += max(Int(n), 1)
+            pages += run / page
+        }
+        guard pages > 0 else { return nil }
+        return Double(pages) / Double(faults)
     }
 }
