@@ -128,17 +128,19 @@ public final class ByteSource {
     /// * files on hugetlbfs (always in memory; mincore says nothing useful
     ///   there), and lookups: mapped (a lookup touches a few
     ///   pages; a mapping reads only those);
-    /// * scans: pread. Cold (less than `warmFraction` of the file in the page
-    ///   cache, asked of `PageCacheProbe`: mincore, nothing read), with the
-    ///   read-ahead thread, which overlaps the disk with the decoding where
-    ///   a mapped scan stalls on each fault. Warm, with the thread when a
-    ///   core is spare for it, and synchronously into one buffer when none
-    ///   is: either way the decoder reads bytes the copy just left in its
-    ///   cache, where a mapping costs a fault per 16 pages, a TLB miss per
-    ///   page and the unmapping, and each first read comes from DRAM. Warm
-    ///   1 GiB, 2026-12-03: `replay --count` 288 ms synchronous against
-    ///   303 mapped (187 with the thread); `grep -c -F` on two workers 172
-    ///   against 193 (docs/BENCHMARKS.md, "I/O paths"; docs/GREP.md).
+    /// * scans: cold (less than `warmFraction` of the file in the page cache,
+    ///   asked of `PageCacheProbe`: mincore, nothing read), pread with the
+    ///   read-ahead thread, which overlaps the disk with the decoding where a
+    ///   mapped scan stalls on each fault. Warm, the same when a core is spare
+    ///   for the thread. When none is, it depends on how the page cache holds
+    ///   the file (`PageCacheProbe.pagesPerFault`): order-0 folios (a file as
+    ///   its writer left it) are copied synchronously into one buffer, which
+    ///   leaves the bytes in the decoder's cache, where a mapping pays a fault
+    ///   per 16 pages and a TLB miss per page; large folios (a file read back
+    ///   through read-ahead) are mapped, a fault then mapping ~100 pages.
+    ///   `grep -c -F` over 1 GiB on two workers, 2026-12-03: order-0 172 ms
+    ///   copied against 193 mapped; large folios 100 mapped against 133
+    ///   copied (docs/DESIGN.md, "I/O"; docs/GREP.md).
     static func autoPath(file: OpenFile, options: IOOptions, purpose: Purpose,
                          hugetlb: Bool) -> (path: IOReport.Path, reason: String, resident: Double?, readAhead: Bool) {
         let size = file.sizeAtOpen

@@ -67,12 +67,24 @@ enum PageCacheProbe {
                 mincore(base, run, v.baseAddress!) == 0 && v.allSatisfy { $0 & 1 != 0 }
             }
             guard resident else { continue }
-            let n = logscan_faults_touching(base, run, page)
-            guard n >= 0 else { continue }
-            faults += max(Int(n), 1)
+            // Under the SIGBUS guard: the file may be truncated after mincore.
+            var touch = FaultTouch(base: UnsafeRawPointer(base), length: run, page: page, faults: -1)
+            let cut = withSigbusGuard(&touch) { raw in
+                let t = guardedContext(raw, as: FaultTouch.self)
+                t.pointee.faults = logscan_faults_touching(t.pointee.base, t.pointee.length, t.pointee.page)
+            }
+            guard cut == nil, touch.faults >= 0 else { continue }
+            faults += max(Int(touch.faults), 1)
             pages += run / page
         }
         guard pages > 0 else { return nil }
         return Double(pages) / Double(faults)
+    }
+
+    private struct FaultTouch: BitwiseCopyable {
+        var base: UnsafeRawPointer
+        var length: Int
+        var page: Int
+        var faults: Int64
     }
 }
