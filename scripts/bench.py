@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import time
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "docs", "bench")
@@ -193,6 +192,7 @@ def set_cache_state(files, state):
     for path in files:
         fd = os.open(path, os.O_RDONLY)
         try:
+            os.fdatasync(fd)  # dirty pages are not dropped
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             if state == "written":
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)

@@ -128,7 +128,8 @@ public final class ByteSource {
     /// * files on hugetlbfs (always in memory; mincore says nothing useful
     ///   there), and lookups: mapped (a lookup touches a few
     ///   pages; a mapping reads only those);
-    /// * scans: cold (less than `warmFraction` of the file in the page cache,
+    /// * scans of files under `coldPreadBytes` (or when mincore fails): mapped;
+    /// * larger scans: cold (less than `warmFraction` of the file in the page cache,
     ///   asked of `PageCacheProbe`: mincore, nothing read), pread with the
     ///   read-ahead thread, which overlaps the disk with the decoding where a
     ///   mapped scan stalls on each fault. Warm, the same when a core is spare
@@ -149,10 +150,10 @@ public final class ByteSource {
         if purpose == .lookup { return (.mmap, "lookup", nil, false) }
         guard size >= Int64(options.coldPreadBytes),
               let resident = PageCacheProbe.residentFraction(fd: file.descriptor.rawValue, size: size) else {
-            return (.pread, "scan", nil, false)
+            return (.mmap, "scan", nil, false)
         }
         let percent = Int((resident * 100).rounded())
-        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident, true) }
+        if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident, options.readAheadThread) }
         // Warm, the thread pays only with a core to itself: grep -c -F over
         // the 1 GiB log, one worker: 212 ms with it, 336 without; two
         // workers on two cores: 208 with, 193 without.
@@ -163,7 +164,7 @@ public final class ByteSource {
         // holds the file in order-0 folios (a mapping pays a fault per 16
         // pages: grep -c -F on two workers 172 ms copied against 193 mapped),
         // the mapping when it holds large folios (a fault maps ~100 pages:
-        // 133 mapped against 172 copied).
+        // 100 mapped against 133 copied).
         if let perFault = PageCacheProbe.pagesPerFault(fd: file.descriptor.rawValue, size: size),
            perFault >= PageCacheProbe.largeFolioPagesPerFault {
             return (.mmap, "\(percent)% cached in large folios (\(Int(perFault)) pages a fault), no spare core", resident, false)
@@ -396,7 +397,7 @@ public final class ByteSource {
 /// same way, and the tail kept for a request that straddles the end moves by
 /// whole pages.
 final class ReadBuffer {
-    private static let page = 4096
+    private static let page = PageSize.bytes
     /// `capacity` bytes plus a page of room for the phase.
     private var storage: UnsafeMutableRawPointer
     private var capacity: Int

@@ -2,8 +2,10 @@
 /// (`--io`, `--populate`, `--huge-pages`, `--window`).
 public struct IOOptions: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
-        /// Decide per file: streams and tiny files through read/pread; scans
-        /// of cold large files through pread with read-ahead; the rest mapped.
+        /// Decide per file (`ByteSource.autoPath`): streams and tiny files
+        /// through read/pread, lookups mapped; scans of large files through
+        /// pread with read-ahead when cold or when a core is spare, else
+        /// copied or mapped by how the page cache holds them.
         case auto
         /// Map the file (in bounded windows when it is larger than one window).
         case mmap
@@ -41,9 +43,10 @@ public struct IOOptions: Sendable, Equatable {
     /// In auto mode, regular files smaller than this are read, not mapped:
     /// a mapping costs more system calls than one pread of the whole file.
     public var smallFileBytes: Int
-    /// In auto mode, a scan of a regular file at least this large is read
-    /// with pread (and the read-ahead thread) when less than `warmFraction`
-    /// of it is in the page cache; otherwise it is mapped.
+    /// In auto mode, a scan of a regular file at least this large asks the
+    /// page cache (`PageCacheProbe`) before it chooses: read with pread and
+    /// the read-ahead thread when less than `warmFraction` of it is cached;
+    /// smaller scans are mapped.
     public var coldPreadBytes = 4 << 20
     public var warmFraction = 0.5
     /// Access-pattern advice for mapped scans. willneed: on cold data it was

@@ -61,8 +61,15 @@ enum PageCacheProbe {
         var vector = [UInt8](repeating: 0, count: run / page)
         var faults = 0, pages = 0
         for offset in offsets {
-            guard let base = mmap(nil, run, PROT_READ, MAP_SHARED, fd, off_t(offset)), base != MAP_FAILED else { continue }
-            defer { munmap(base, run) }
+            // At a 2 MiB-aligned address, so that a PMD-sized folio can be
+            // mapped whole whatever the file system's placement of mappings:
+            // reserve twice the run, map the file over its aligned middle.
+            guard let reserved = mmap(nil, 2 * run, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  reserved != MAP_FAILED else { continue }
+            defer { munmap(reserved, 2 * run) }  // the file's mapping with it
+            let aligned = (UInt(bitPattern: reserved) + UInt(run - 1)) & ~UInt(run - 1)
+            guard let base = mmap(UnsafeMutableRawPointer(bitPattern: aligned), run, PROT_READ, MAP_SHARED | MAP_FIXED,
+                                  fd, off_t(offset)), base != MAP_FAILED else { continue }
             let resident = vector.withUnsafeMutableBufferPointer { v in
                 mincore(base, run, v.baseAddress!) == 0 && v.allSatisfy { $0 & 1 != 0 }
             }
