@@ -586,7 +586,12 @@ def section_io(quick):
     res = {"input": {"path": raw, "log_bytes": sum(os.path.getsize(p) for p in segment_files(raw, ".seg")),
                      "segments": len(segment_files(raw, ".seg"))},
            "filesystem": filesystem(raw), "lscpu": lscpu()}
-    for mode in ("warm", "cold"):
+    # Warm in both states of the page cache (set_cache_state): the mapping's
+    # cost, and so the ranking of the paths, differs between them.
+    files = segment_files(raw, ".seg")
+    for mode in ("warm-written", "warm", "cold"):
+        if mode != "cold":
+            res["cache-" + mode] = set_cache_state(files, "written" if mode == "warm-written" else "read back")
         log(f"logscan bench ({mode}, {runs} runs per path)")
         cmd = [BIN, "bench", "--json", "--runs", str(runs)] + (["--cold"] if mode == "cold" else []) + [raw]
         res[mode] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -618,6 +623,8 @@ def render_io(r):
         avail = [n for n in names if by.get(n, {}).get("available")]
         return min(avail, key=lambda n: by[n]["seconds"]) if avail else None
     maps = ["mmap", "mmap-populate", "mmap-sequential", "mmap-willneed"]
+    ww = r.get("warm-written")
+    read_back = "" if ww is None else ", read back: large folios (evicted, then read sequentially)"
     reads = ["pread", "pread-readahead", "o-direct"]
     def verdict(by):
         m, p = best(by, maps), best(by, reads)
@@ -625,6 +632,14 @@ def render_io(r):
             return "n/a"
         return f"best mapping {m} {by[m]['seconds'] * 1000:.0f} ms, best copy {p} {by[p]['seconds'] * 1000:.0f} ms " \
                f"(copy/mapping = {by[p]['seconds'] / by[m]['seconds']:.2f})"
+    written = "" if ww is None else f"""Warm, as written: order-0 folios (evicted, then read page by page with read-ahead off, as a
+log its writer has just appended to stays in the page cache; docs/GREP.md, "Two warm page caches"):
+
+{table(ww)}
+
+"""
+    written_verdict = "" if ww is None else \
+        f"Warm as written: {verdict({p['name']: p for p in ww['paths']})}. "
     return f"""## I/O paths (issue 7)
 
 `logscan bench` on a native log of {inp['segments']} segments, {inp['log_bytes'] / GiB:.2f} GiB, counting every record
@@ -632,7 +647,7 @@ def render_io(r):
 Machine: {cpu['Model name']} ({cpu['CPU(s)']} vCPUs, {cpu['Hypervisor vendor'] or 'bare metal'} guest, L3 {cpu['L3 cache']}),
 file system {fs['type']} on {fs['device']} (a virtio disk).
 
-Warm (every file read once before the runs, all of it in the page cache):
+{written}Warm{read_back} (every file read once before the runs, all of it in the page cache):
 
 {table(w)}
 
@@ -640,18 +655,18 @@ Cold ({'; '.join(c['preparation'])}):
 
 {table(c)}
 
-Warm: {verdict(wb)}. Cold: {verdict(cb)}.
+{written_verdict}Warm{read_back}: {verdict(wb)}. Cold: {verdict(cb)}.
 
 What `--io auto` does with this (ByteSource.autoPath): a scan of a regular file of 4 MiB or more
 asks mincore (PageCacheProbe: a mapping never touched, up to 4096 pages sampled) how much of it
-is cached; less than half: pread with the read-ahead thread; at least half: the same when a
-core is spare (the copy overlaps the decoding). Without one (a single core, or grep's workers
-on every core) it asks how the page cache holds the file (PageCacheProbe.pagesPerFault: the
-faults it takes to touch a few cached 2 MiB runs): large folios, as a file read back from
-disk through read-ahead comes (as these files were), are mapped, since a fault then maps a
-whole folio; order-0 folios, as a file its writer has just appended to stays, are copied
-without the thread (the `pread` row), since a mapping then pays a fault per 16 pages and a
-TLB miss per page (docs/GREP.md, "Two warm page caches"). Lookups (index
+is cached; less than half: pread with the read-ahead thread. At least half: it asks how the
+page cache holds the file (PageCacheProbe.pagesPerFault: the faults it takes to touch a few
+cached 2 MiB runs). Large folios, as a file read back from disk through read-ahead comes,
+are mapped, since a fault then maps a whole folio; order-0 folios, as a file its writer has
+just appended to stays, are copied, since a mapping then pays a fault per 16 pages and a TLB
+miss per page: through the read-ahead thread when a core is spare for it, else without it
+(the `pread` row; a single core, or grep's workers on every core). docs/GREP.md, "Two warm
+page caches", has the grep side. Lookups (index
 files, seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the
 choice (`auto: N% cached, ...`).
 """

@@ -53,31 +53,29 @@ import Testing
         let warm = replay(dir.path)
         #expect(zip(warm.0.records, cold.0.records).allSatisfy { $0.sameContent($1) } && warm.1.records == written.count)
         let warmReport = try #require(warm.1.io.first?.report)
-        // Warm: with a spare core the read-ahead thread's copy overlaps the
-        // decoding; without one, see below.
-        if ByteSource.onlineCPUs >= 2 {
-            #expect(warmReport.path == .pread && warmReport.readAhead, "\(warmReport.summary)")
-            #expect(warmReport.autoReason == "100% cached, read-ahead on a spare core", "\(warmReport.summary)")
-        } else {
-            #expect(!warmReport.readAhead && warmReport.autoReason?.hasSuffix("no spare core") == true, "\(warmReport.summary)")
-        }
-        // Without a core for the read-ahead thread a warm file is copied
-        // synchronously into one buffer when the page cache holds it in
-        // order-0 folios, and mapped when it holds large ones (a fault then
-        // maps a whole folio); how IOBench.warm left it depends on the kernel
-        // and file system, so the test asks the same probe.
+        // Warm: how the page cache holds the file decides. Large folios (a
+        // fault maps a whole folio) are mapped; order-0 folios are copied,
+        // through the read-ahead thread when a core is spare for it, else
+        // synchronously into one buffer. How IOBench.warm left the file
+        // depends on the kernel and file system, so the test asks the same
+        // probe.
         let probed = try OpenFile(path: segments[0])
         let perFault = try #require(PageCacheProbe.pagesPerFault(fd: probed.descriptor.rawValue, size: size))
         let large = perFault >= PageCacheProbe.largeFolioPagesPerFault
-        func expectNoSpareCore(_ source: ByteSource) {
+        func expectWarm(_ report: IOReport, spareCore: Bool) {
             if large {
-                #expect(source.report.path == .mmap && source.report.autoReason?.hasPrefix("100% cached in large folios") == true,
-                        "\(source.report.summary)")
+                #expect(report.path == .mmap && report.autoReason?.hasPrefix("100% cached in large folios") == true,
+                        "\(report.summary)")
+            } else if spareCore {
+                #expect(report.path == .pread && report.readAhead
+                        && report.autoReason == "100% cached, read-ahead on a spare core", "\(report.summary)")
             } else {
-                #expect(source.report.path == .pread && !source.report.readAhead
-                        && source.report.autoReason == "100% cached, no spare core", "\(source.report.summary)")
+                #expect(report.path == .pread && !report.readAhead
+                        && report.autoReason == "100% cached, no spare core", "\(report.summary)")
             }
         }
+        func expectNoSpareCore(_ source: ByteSource) { expectWarm(source.report, spareCore: false) }
+        expectWarm(warmReport, spareCore: ByteSource.onlineCPUs >= 2)
         var noThread = IOOptions()
         noThread.readAheadThread = false
         let synchronous = try ByteSource(file: OpenFile(path: segments[0]), options: noThread, purpose: .scan)

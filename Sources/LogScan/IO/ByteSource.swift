@@ -132,13 +132,14 @@ public final class ByteSource {
     /// * larger scans: cold (less than `warmFraction` of the file in the page cache,
     ///   asked of `PageCacheProbe`: mincore, nothing read), pread with the
     ///   read-ahead thread, which overlaps the disk with the decoding where a
-    ///   mapped scan stalls on each fault. Warm, the same when a core is spare
-    ///   for the thread. When none is, it depends on how the page cache holds
-    ///   the file (`PageCacheProbe.pagesPerFault`): order-0 folios (a file as
-    ///   its writer left it) are copied synchronously into one buffer, which
-    ///   leaves the bytes in the decoder's cache, where a mapping pays a fault
-    ///   per 16 pages and a TLB miss per page; large folios (a file read back
-    ///   through read-ahead) are mapped, a fault then mapping ~100 pages.
+    ///   mapped scan stalls on each fault. Warm, it depends on how the page
+    ///   cache holds the file (`PageCacheProbe.pagesPerFault`): large folios
+    ///   (a file read back through read-ahead) are mapped, a fault then
+    ///   mapping ~100 pages; order-0 folios (a file as its writer left it)
+    ///   are copied, where a mapping pays a fault per 16 pages and a TLB miss
+    ///   per page: through the read-ahead thread when a core is spare for
+    ///   it, else synchronously into one buffer, which leaves the bytes in
+    ///   the decoder's cache.
     ///   `grep -c -F` over 1 GiB on two workers, 2026-12-03: order-0 172 ms
     ///   copied against 193 mapped; large folios 100 mapped against 133
     ///   copied (docs/DESIGN.md, "I/O"; docs/GREP.md).
@@ -154,20 +155,22 @@ public final class ByteSource {
         }
         let percent = Int((resident * 100).rounded())
         if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident, options.readAheadThread) }
-        // Warm, the thread pays only with a core to itself: grep -c -F over
-        // the 1 GiB log, one worker: 212 ms with it, 336 without; two
-        // workers on two cores: 208 with, 193 without.
-        if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
-            return (.pread, "\(percent)% cached, read-ahead on a spare core", resident, true)
-        }
-        // No core for the thread: a copy into one buffer when the page cache
-        // holds the file in order-0 folios (a mapping pays a fault per 16
-        // pages: grep -c -F on two workers 172 ms copied against 193 mapped),
-        // the mapping when it holds large folios (a fault maps ~100 pages:
-        // 100 mapped against 133 copied).
+        // Warm in large folios (a fault maps ~100 pages): mapped. grep -c -F
+        // on two workers 100 ms mapped against 133 copied; replay --count
+        // of 1.5 GiB 239 mapped against 268 through the read-ahead thread,
+        // which also takes a second core (docs/BENCHMARKS.md, "I/O paths").
         if let perFault = PageCacheProbe.pagesPerFault(fd: file.descriptor.rawValue, size: size),
            perFault >= PageCacheProbe.largeFolioPagesPerFault {
-            return (.mmap, "\(percent)% cached in large folios (\(Int(perFault)) pages a fault), no spare core", resident, false)
+            return (.mmap, "\(percent)% cached in large folios (\(Int(perFault)) pages a fault)", resident, false)
+        }
+        // In order-0 folios a mapping pays a fault per 16 pages and a TLB
+        // miss per page: copied. Through the read-ahead thread when a core
+        // is spare for it (replay --count of 1.5 GiB: 276 ms against 408
+        // mapped; grep -c -F, one worker: 212 against 357); synchronously
+        // into one buffer when none is (grep -c -F on two workers: 172
+        // against 193 mapped, and 208 through threads without cores).
+        if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
+            return (.pread, "\(percent)% cached, read-ahead on a spare core", resident, true)
         }
         return (.pread, "\(percent)% cached, no spare core", resident, false)
     }
