@@ -16,6 +16,7 @@ Needs: hyperfine, GNU time (/usr/bin/time), lz4 (Debian packages of those names)
 `scripts/deps.sh` and a Swift toolchain for the release build.
 """
 import argparse
+import collections
 import json
 import os
 import platform
@@ -360,6 +361,11 @@ def section_grep(quick):
     files = segment_files(raw, ".seg")
     for state, suffix in (("written", ""), ("read back", "_readback")):
         res["cache" + suffix] = set_cache_state(files, state)
+        # What --io auto makes of that state, per segment (replay --stats
+        # names the choice; grep's workers, having no spare core, copy where
+        # replay reads ahead, and map where it maps).
+        stats = subprocess.run([BIN, "replay", "--count", "--stats", raw], capture_output=True, text=True).stderr
+        res["cache" + suffix]["auto"] = re.findall(r"\(auto: ([^)]*(?:\)[^)]*)?)\)\s*$", stats, re.M)
         res["literal" + suffix] = hyperfine_rounds({
             "rg -a -c -F": f"rg -a -c -F '{lit}' {raw_segments}",
             "logscan grep -c -F": f"{BIN} grep -c -F '{lit}' {raw}",
@@ -440,8 +446,12 @@ def render_grep(r):
                               "appended to stays in the page cache",
                    "read back": "evicted, then read sequentially, as a segment read from disk comes back "
                                 "through read-ahead"}[cache["state"]]
+            auto = cache.get("auto") or []
+            chose = "" if not auto else "; `--io auto` found " + ", ".join(
+                f"{n}× {reason}" for reason, n in sorted(collections.Counter(
+                    re.sub(r" \(\d+ pages a fault\)", "", re.sub(r"^\d+% cached", "cached", a)) for a in auto).items()))
             head = (f"**{name}** (the segments {how}; FileHugePages "
-                    f"{(huge or 0) >> 10} MiB afterwards):\n\n")
+                    f"{(huge or 0) >> 10} MiB afterwards{chose}):\n\n")
         return f"""{head}{table(lit, "rg -a -c -F", "rg")}
 
 Target ≤ 1.2× rg: **{verdict(round_ratios(lit, "logscan grep -c -F", "rg -a -c -F"), 1.2)}** ({lit_ratio:.2f}×{per_round(lit, "logscan grep -c -F", "rg -a -c -F")}).

@@ -46,18 +46,25 @@ enum PageCacheProbe {
     /// disk through read-ahead, on kernels whose file system makes them).
     static let largeFolioPagesPerFault = 32.0
     static let faultRunBytes = 2 << 20
+    static let faultRuns = 5
 
-    /// Pages mapped per fault over up to three 2 MiB runs of the file (its
-    /// start, middle and end, 2 MiB-aligned, so a PMD-sized folio lies in
-    /// one run), each touched once per page. A run with a page not in the
-    /// cache is skipped: touching it would read the disk. nil when no run
-    /// could be measured. Costs ~1,500 page touches and ~100 faults at most.
+    /// Pages mapped per fault over up to `faultRuns` 2 MiB runs of the file
+    /// (evenly spread from its start to its end, 2 MiB-aligned, so a
+    /// PMD-sized folio lies in one run), each touched once per page. The
+    /// faults add up over the runs, so runs in order-0 folios outweigh runs
+    /// in large ones (a file partly rewritten, partly read back, is copied).
+    /// A run with a page not in the cache is skipped: touching it would read
+    /// the disk. nil when no run could be measured. Costs ~2,500 page
+    /// touches and ~160 faults at most.
     static func pagesPerFault(fd: Int32, size: Int64) -> Double? {
         let run = faultRunBytes, page = PageSize.bytes
         guard size >= Int64(run), run % page == 0 else { return nil }
-        let last = (size - Int64(run)) & ~Int64(run - 1)
-        var offsets = [Int64(0), (size / 2) & ~Int64(run - 1), last]
-        offsets = offsets.enumerated().filter { i, o in !offsets[..<i].contains(o) }.map(\.element)
+        let span = size - Int64(run)
+        var offsets: [Int64] = []
+        for i in 0..<Int64(faultRuns) {
+            let offset = (span * i / Int64(faultRuns - 1)) & ~Int64(run - 1)
+            if !offsets.contains(offset) { offsets.append(offset) }
+        }
         var vector = [UInt8](repeating: 0, count: run / page)
         var faults = 0, pages = 0
         for offset in offsets {
