@@ -156,13 +156,17 @@ def hyperfine(commands, runs, warmup=2):
             for r in data["results"]}
 
 
-def hyperfine_rounds(commands, runs, rounds, warmup=2):
+def hyperfine_rounds(commands, runs, rounds, warmup=2, before_round=None):
     """hyperfine `rounds` times over the same commands. This VM's speed drifts
     by 20-30% over minutes and hyperfine runs every run of one command before
     the next command, so one round can put the drift into a ratio; each
     command's `mean` here is the median of its round means, and `rounds`
     keeps every round's means for ratios per round."""
-    per_round = [hyperfine(commands, runs, warmup) for _ in range(rounds)]
+    per_round = []
+    for _ in range(rounds):
+        if before_round:
+            before_round()
+        per_round.append(hyperfine(commands, runs, warmup))
     merged = {}
     for name in commands:
         means = sorted(r[name]["mean"] for r in per_round)
@@ -356,28 +360,32 @@ def section_grep(quick):
     }
     rounds = 1 if quick else 3
     # Both targets in both warm states of the page cache (set_cache_state):
-    # "written" first, as the files were when they were made; the rest of
-    # the section runs on "read back".
+    # "written" first; the rest of the section runs on "read back".
     files = segment_files(raw, ".seg")
+    # This VM keeps only ~2 GB of page cache and gives pages back on its own,
+    # so the state is set again before every round; what --io auto makes of
+    # it is recorded each time (replay --stats names the choice per segment;
+    # grep's workers, having no spare core, copy where replay reads ahead,
+    # and map where it maps).
     for state, suffix in (("written", ""), ("read back", "_readback")):
-        res["cache" + suffix] = set_cache_state(files, state)
-        # What --io auto makes of that state, per segment (replay --stats
-        # names the choice; grep's workers, having no spare core, copy where
-        # replay reads ahead, and map where it maps).
-        stats = subprocess.run([BIN, "replay", "--count", "--stats", raw], capture_output=True, text=True).stderr
-        res["cache" + suffix]["auto"] = re.findall(r"\(auto: ([^)]*(?:\)[^)]*)?)\)\s*$", stats, re.M)
+        seen = []
+        def prepare():
+            seen.append(set_cache_state(files, state))
+            stats = subprocess.run([BIN, "replay", "--count", "--stats", raw], capture_output=True, text=True).stderr
+            seen[-1]["auto"] = re.findall(r"\(auto: ((?:[^()\n]|\([^()\n]*\))*)\)\s*$", stats, re.M)
         res["literal" + suffix] = hyperfine_rounds({
             "rg -a -c -F": f"rg -a -c -F '{lit}' {raw_segments}",
             "logscan grep -c -F": f"{BIN} grep -c -F '{lit}' {raw}",
             "logscan grep -c -F -j1": f"{BIN} grep -c -F -j1 '{lit}' {raw}",
             "rg -a -c -F -j1": f"rg -a -c -F -j1 '{lit}' {raw_segments}",
-        }, runs, rounds)
+        }, runs, rounds, before_round=prepare)
         res["regex" + suffix] = hyperfine_rounds({
             "rg -a -c": f"rg -a -c '{rx}' {raw_segments}",
             "logscan grep -c": f"{BIN} grep -c '{rx}' {raw}",
             "logscan grep -c -j1": f"{BIN} grep -c -j1 '{rx}' {raw}",
             "rg -a -c -j1": f"rg -a -c -j1 '{rx}' {raw_segments}",
-        }, runs, rounds)
+        }, runs, rounds, before_round=prepare)
+        res["cache" + suffix] = dict(seen[0], auto_each_round=[s.get("auto") for s in seen])
     # No target: -i with an s in the literal, where PCRE2's Unicode case
     # folding adds LONG S to what the prefilter looks for (docs/GREP.md).
     res["caseless"] = hyperfine({
@@ -446,8 +454,8 @@ def render_grep(r):
                               "appended to stays in the page cache",
                    "read back": "evicted, then read sequentially, as a segment read from disk comes back "
                                 "through read-ahead"}[cache["state"]]
-            auto = cache.get("auto") or []
-            chose = "" if not auto else "; `--io auto` found " + ", ".join(
+            auto = [a for each in cache.get("auto_each_round", [cache.get("auto") or []]) for a in each]
+            chose = "" if not auto else "; over the rounds, `--io auto` found " + ", ".join(
                 f"{n}× {reason}" for reason, n in sorted(collections.Counter(
                     re.sub(r" \(\d+ pages a fault\)", "", re.sub(r"^\d+% cached", "cached", a)) for a in auto).items()))
             head = (f"**{name}** (the segments {how}; FileHugePages "
