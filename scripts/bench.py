@@ -677,14 +677,14 @@ Cold ({'; '.join(c['preparation'])}):
 
 What `--io auto` does with this (ByteSource.autoPath): a scan of a regular file of 4 MiB or more
 asks mincore (PageCacheProbe: a mapping never touched, up to 4096 pages sampled) how much of it
-is cached; less than half: pread with the read-ahead thread. At least half: it asks how the
-page cache holds the file (PageCacheProbe.pagesPerFault: the faults it takes to touch a few
-cached 2 MiB runs). Large folios, as a file read back from disk through read-ahead comes,
-are mapped, since a fault then maps a whole folio; order-0 folios, as a file its writer has
-just appended to stays, are copied, since a mapping then pays a fault per 16 pages and a TLB
-miss per page: through the read-ahead thread when a core is spare for it, else without it
-(the `pread` row; a single core, or grep's workers on every core). docs/GREP.md, "Two warm
-page caches", has the grep side. Lookups (index
+is cached; less than half: pread with the read-ahead thread; at least half: the same when a
+core is spare (the copy overlaps the decoding). Without one (a single core, or grep's workers
+on every core) it asks how the page cache holds the file (PageCacheProbe.pagesPerFault: the
+faults it takes to touch a few cached 2 MiB runs): large folios, as a file read back from
+disk through read-ahead comes, are mapped, since a fault then maps a whole folio; order-0
+folios, as a file its writer has just appended to stays, are copied without the thread (the
+`pread` row), since a mapping then pays a fault per 16 pages and a TLB miss per page
+(docs/GREP.md, "Two warm page caches"). Lookups (index
 files, seeks) are always mapped, files under 64 KiB always read. The `auto` row shows the
 choice (`auto: N% cached, ...`).
 """

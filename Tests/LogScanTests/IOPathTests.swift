@@ -53,22 +53,22 @@ import Testing
         let warm = replay(dir.path)
         #expect(zip(warm.0.records, cold.0.records).allSatisfy { $0.sameContent($1) } && warm.1.records == written.count)
         let warmReport = try #require(warm.1.io.first?.report)
-        // Warm: how the page cache holds the file decides. Large folios (a
-        // fault maps a whole folio) are mapped; order-0 folios are copied,
-        // through the read-ahead thread when a core is spare for it, else
-        // synchronously into one buffer. How IOBench.warm left the file
-        // depends on the kernel and file system, so the test asks the same
-        // probe.
+        // Warm: through the read-ahead thread when a core is spare for it.
+        // When none is, how the page cache holds the file decides: large
+        // folios (a fault maps a whole folio) are mapped, order-0 folios
+        // copied synchronously into one buffer. How IOBench.warm left the
+        // file depends on the kernel and file system, so the test asks the
+        // same probe.
         let probed = try OpenFile(path: segments[0])
         let perFault = try #require(PageCacheProbe.pagesPerFault(fd: probed.descriptor.rawValue, size: size))
         let large = perFault >= PageCacheProbe.largeFolioPagesPerFault
         func expectWarm(_ report: IOReport, spareCore: Bool) {
-            if large {
-                #expect(report.path == .mmap && report.autoReason?.hasPrefix("100% cached in large folios") == true,
-                        "\(report.summary)")
-            } else if spareCore {
+            if spareCore {
                 #expect(report.path == .pread && report.readAhead
                         && report.autoReason == "100% cached, read-ahead on a spare core", "\(report.summary)")
+            } else if large {
+                #expect(report.path == .mmap && report.autoReason?.hasPrefix("100% cached in large folios") == true,
+                        "\(report.summary)")
             } else {
                 #expect(report.path == .pread && !report.readAhead
                         && report.autoReason == "100% cached, no spare core", "\(report.summary)")

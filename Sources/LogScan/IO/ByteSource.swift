@@ -132,14 +132,14 @@ public final class ByteSource {
     /// * larger scans: cold (less than `warmFraction` of the file in the page cache,
     ///   asked of `PageCacheProbe`: mincore, nothing read), pread with the
     ///   read-ahead thread, which overlaps the disk with the decoding where a
-    ///   mapped scan stalls on each fault. Warm, it depends on how the page
-    ///   cache holds the file (`PageCacheProbe.pagesPerFault`): large folios
-    ///   (a file read back through read-ahead) are mapped, a fault then
-    ///   mapping ~100 pages; order-0 folios (a file as its writer left it)
-    ///   are copied, where a mapping pays a fault per 16 pages and a TLB miss
-    ///   per page: through the read-ahead thread when a core is spare for
-    ///   it, else synchronously into one buffer, which leaves the bytes in
-    ///   the decoder's cache.
+    ///   mapped scan stalls on each fault. Warm, the same when a core is spare
+    ///   for the thread. When none is, it depends on how the page cache holds
+    ///   the file (`PageCacheProbe.pagesPerFault`): large folios (a file read
+    ///   back through read-ahead) are mapped, a fault then mapping ~40-500
+    ///   pages; order-0 folios (a file as its writer left it) are copied
+    ///   synchronously into one buffer, which leaves the bytes in the
+    ///   decoder's cache, where a mapping pays a fault per 16 pages and a TLB
+    ///   miss per page.
     ///   `grep -c -F` over 1 GiB on two workers, 2026-12-03: order-0 172 ms
     ///   copied against 193 mapped; large folios 100 mapped against 133
     ///   copied (docs/DESIGN.md, "I/O"; docs/GREP.md).
@@ -155,22 +155,24 @@ public final class ByteSource {
         }
         let percent = Int((resident * 100).rounded())
         if resident < options.warmFraction { return (.pread, "\(percent)% cached, cold", resident, options.readAheadThread) }
-        // Warm in large folios (a fault maps ~100 pages): mapped. grep -c -F
-        // on two workers 100 ms mapped against 133 copied; replay --count
-        // of 1.5 GiB 239 mapped against 268 through the read-ahead thread,
-        // which also takes a second core (docs/BENCHMARKS.md, "I/O paths").
-        if let perFault = PageCacheProbe.pagesPerFault(fd: file.descriptor.rawValue, size: size),
-           perFault >= PageCacheProbe.largeFolioPagesPerFault {
-            return (.mmap, "\(percent)% cached in large folios (\(Int(perFault)) pages a fault)", resident, false)
-        }
-        // In order-0 folios a mapping pays a fault per 16 pages and a TLB
-        // miss per page: copied. Through the read-ahead thread when a core
-        // is spare for it (replay --count of 1.5 GiB: 276 ms against 408
-        // mapped; grep -c -F, one worker: 212 against 357); synchronously
-        // into one buffer when none is (grep -c -F on two workers: 172
-        // against 193 mapped, and 208 through threads without cores).
+        // Warm with a core spare for it: the read-ahead thread, whose copy
+        // overlaps the decoding. Order-0 folios: replay --count of 1.5 GiB
+        // 276 ms against 408 mapped, grep -c -F with one worker 212 against
+        // 357. Large folios: no slower than mapping in most runs (239 mapped
+        // against 268 in one, 192 against 214 and 163 against 217 in others),
+        // so not worth a second rule.
         if options.readAheadThread && ByteSource.onlineCPUs > options.decodingThreads {
             return (.pread, "\(percent)% cached, read-ahead on a spare core", resident, true)
+        }
+        // No core for the thread: mapped when the page cache holds the file
+        // in large folios (a fault maps ~40-500 pages; grep -c -F on two
+        // workers 100 ms mapped against 133 copied), copied synchronously
+        // into one buffer when it holds order-0 folios (a mapping pays a
+        // fault per 16 pages and a TLB miss per page: 172 copied against
+        // 193 mapped, and 208 through threads without cores of their own).
+        if let perFault = PageCacheProbe.pagesPerFault(fd: file.descriptor.rawValue, size: size),
+           perFault >= PageCacheProbe.largeFolioPagesPerFault {
+            return (.mmap, "\(percent)% cached in large folios (\(Int(perFault)) pages a fault), no spare core", resident, false)
         }
         return (.pread, "\(percent)% cached, no spare core", resident, false)
     }
