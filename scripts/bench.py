@@ -365,13 +365,14 @@ def section_grep(quick):
     # This VM keeps only ~2 GB of page cache and gives pages back on its own,
     # so the state is set again before every round; what --io auto makes of
     # it is recorded each time (replay --stats names the choice per segment;
-    # grep's workers, having no spare core, copy where replay reads ahead,
-    # and map where it maps).
+    # pinned to one core, replay has no spare core, as grep's workers have
+    # none, and takes the folio probe's choice).
     for state, suffix in (("written", ""), ("read back", "_readback")):
         seen = []
         def prepare():
             seen.append(set_cache_state(files, state))
-            stats = subprocess.run([BIN, "replay", "--count", "--stats", raw], capture_output=True, text=True).stderr
+            stats = subprocess.run(["taskset", "-c", "0", BIN, "replay", "--count", "--stats", raw],
+                                   capture_output=True, text=True).stderr
             seen[-1]["auto"] = re.findall(r"\(auto: ((?:[^()\n]|\([^()\n]*\))*)\)\s*$", stats, re.M)
         res["literal" + suffix] = hyperfine_rounds({
             "rg -a -c -F": f"rg -a -c -F '{lit}' {raw_segments}",

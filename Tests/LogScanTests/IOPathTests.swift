@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LogScan
+import CLogScanSupport
 
 /// The I/O paths `logscan bench` compares: O_DIRECT reads what pread reads,
 /// and bench itself runs every path and agrees on the records.
@@ -143,6 +144,21 @@ import Testing
         #expect(source.report.path == .pread && !source.report.readAhead, "\(source.report.summary)")
         let view = try source.bytes(at: 4093, count: 10)
         #expect(view.elementsEqual(bytes[4093..<4103]))
+    }
+
+    /// "A spare core" counts the CPUs this process may run on (its affinity
+    /// mask), which is never more than the machine has online.
+    @Test func usableCPUsFollowTheAffinityMask() {
+        let online = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #expect(ByteSource.onlineCPUs >= 1 && ByteSource.onlineCPUs <= max(online, 1))
+        // The kernel's own account of the mask: /proc/self/status, Cpus_allowed (hex words).
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return }
+        let bits = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit)
+            .reduce(0) { $0 + (Int(String($1), radix: 16) ?? 0).nonzeroBitCount }
+        // sched_getaffinity reports the mask less CPUs that are not active,
+        // so at most as many; on a plain machine, as here, the same.
+        #expect(Int(logscan_usable_cpus()) >= 1 && Int(logscan_usable_cpus()) <= bits, "mask \(line)")
     }
 
     @Test func directPathReportsARefusingFileSystem() throws {

@@ -139,6 +139,10 @@ int64_t logscan_direct_alignment(int fd);
 /// compiler keeps them.
 int64_t logscan_faults_touching(const void *base, size_t len, size_t page);
 
+/// CPUs this process may run on (its affinity mask: taskset, cpusets), at
+/// least 1; the online count when the mask cannot be read.
+int logscan_usable_cpus(void);
+
 #ifdef __cplusplus
 }
 #endif

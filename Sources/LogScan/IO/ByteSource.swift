@@ -177,8 +177,9 @@ public final class ByteSource {
         return (.pread, "\(percent)% cached, no spare core", resident, false)
     }
 
-    /// CPUs online, read once.
-    static let onlineCPUs: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    /// CPUs this process may run on (its affinity mask, so `taskset -c 0`
+    /// leaves no spare core), read once.
+    public static let onlineCPUs: Int = Int(logscan_usable_cpus())
 
     /// Bytes already in memory (a buffer received over the network, a fuzz
     /// input): read in place, like a mapping of one window. The caller keeps

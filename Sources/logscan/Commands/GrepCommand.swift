@@ -81,7 +81,7 @@ struct GrepCommand: ParsableCommand {
     @Flag(help: "Print ripgrep-style JSON messages.")
     var json = false
 
-    @Option(name: [.customShort("j"), .customLong("threads")], help: ArgumentHelp("Segment files searched at once (default: the number of cores).", valueName: "n"))
+    @Option(name: [.customShort("j"), .customLong("threads")], help: ArgumentHelp("Segment files searched at once (default: the number of cores this process may run on).", valueName: "n"))
     var threads: Int?
 
     @OptionGroup(title: "Selection")
@@ -157,7 +157,7 @@ struct GrepCommand: ParsableCommand {
                                     stopAtFirstMatch: quiet ? .everything : (filesWithMatches ? .segment : .never))
         options.cancellation = SearchCancellation()
         let searcher = LogSearcher(matcher: matcher, replay: replay, options: options)
-        let workers = min(threads ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), segmentCount)
+        let workers = min(threads ?? ByteSource.onlineCPUs, segmentCount)
         let started = MonotonicClock.now()
 
         let outcome: GrepOutcome
