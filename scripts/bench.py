@@ -374,18 +374,13 @@ def section_grep(quick):
             stats = subprocess.run(["taskset", "-c", "0", BIN, "replay", "--count", "--stats", raw],
                                    capture_output=True, text=True).stderr
             seen[-1]["auto"] = re.findall(r"\(auto: ((?:[^()\n]|\([^()\n]*\))*)\)\s*$", stats, re.M)
-        res["literal" + suffix] = hyperfine_rounds({
-            "rg -a -c -F": f"rg -a -c -F '{lit}' {raw_segments}",
-            "logscan grep -c -F": f"{BIN} grep -c -F '{lit}' {raw}",
-            "logscan grep -c -F -j1": f"{BIN} grep -c -F -j1 '{lit}' {raw}",
-            "rg -a -c -F -j1": f"rg -a -c -F -j1 '{lit}' {raw_segments}",
-        }, runs, rounds, before_round=prepare)
-        res["regex" + suffix] = hyperfine_rounds({
-            "rg -a -c": f"rg -a -c '{rx}' {raw_segments}",
-            "logscan grep -c": f"{BIN} grep -c '{rx}' {raw}",
-            "logscan grep -c -j1": f"{BIN} grep -c -j1 '{rx}' {raw}",
-            "rg -a -c -j1": f"rg -a -c -j1 '{rx}' {raw_segments}",
-        }, runs, rounds, before_round=prepare)
+        for name, flags, pattern in (("literal", " -F", lit), ("regex", "", rx)):
+            res[name + suffix] = hyperfine_rounds({
+                f"rg -a -c{flags}": f"rg -a -c{flags} '{pattern}' {raw_segments}",
+                f"logscan grep -c{flags}": f"{BIN} grep -c{flags} '{pattern}' {raw}",
+                f"logscan grep -c{flags} -j1": f"{BIN} grep -c{flags} -j1 '{pattern}' {raw}",
+                f"rg -a -c{flags} -j1": f"rg -a -c{flags} -j1 '{pattern}' {raw_segments}",
+            }, runs, rounds, before_round=prepare)
         res["cache" + suffix] = dict(seen[0], auto_each_round=[s.get("auto") for s in seen])
     # No target: -i with an s in the literal, where PCRE2's Unicode case
     # folding adds LONG S to what the prefilter looks for (docs/GREP.md).

@@ -425,8 +425,9 @@ final class ReadBuffer {
 
     var endOffset: Int64 { start + Int64(length) }
 
-    /// Where the byte at file offset `start` lives.
-    private var data: UnsafeMutableRawPointer { storage + Int(start & Int64(Self.page - 1)) }
+    /// Offset of `start` within its page: where in `storage` its byte lives.
+    private var phase: Int { Int(start & Int64(Self.page - 1)) }
+    private var data: UnsafeMutableRawPointer { storage + phase }
 
     func reset() {
         if positional { start = 0; length = 0; reachedEnd = false }
@@ -459,7 +460,7 @@ final class ReadBuffer {
         }
         if count > capacity {
             let bigger = UnsafeMutableRawPointer.allocate(byteCount: count + Self.page, alignment: Self.page)
-            bigger.advanced(by: Int(start & Int64(Self.page - 1))).copyMemory(from: data, byteCount: length)
+            (bigger + phase).copyMemory(from: data, byteCount: length)
             storage.deallocate()
             storage = bigger
             capacity = count

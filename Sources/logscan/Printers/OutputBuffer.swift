@@ -80,18 +80,19 @@ struct OutputBuffer: ~Copyable {
     mutating func bytes(_ raw: UnsafeRawBufferPointer) {
         guard let base = raw.baseAddress, raw.count > 0 else { return }
         if raw.count > capacity - count {
-            flushMaking(room: raw)
-            if raw.count >= capacity { return }
+            guard flushMakingRoom(for: raw) else { return }
         }
         UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: raw.count)
         count += raw.count
     }
 
     /// `bytes`' slow path: flushes, and writes `raw` itself when it would
-    /// not fit in an empty buffer.
-    private mutating func flushMaking(room raw: UnsafeRawBufferPointer) {
+    /// not fit in an empty buffer. Returns whether `raw` is still to copy.
+    private mutating func flushMakingRoom(for raw: UnsafeRawBufferPointer) -> Bool {
         flush()
-        if raw.count >= capacity { writeAll(raw.baseAddress!, raw.count) }
+        guard raw.count >= capacity else { return true }
+        writeAll(raw.baseAddress!, raw.count)
+        return false
     }
 
     mutating func bytes(_ array: [UInt8]) {
