@@ -364,14 +364,13 @@ def section_grep(quick):
     files = segment_files(raw, ".seg")
     # This VM keeps only ~2 GB of page cache and gives pages back on its own,
     # so the state is set again before every round; what --io auto makes of
-    # it is recorded each time (replay --stats names the choice per segment;
-    # pinned to one core, replay has no spare core, as grep's workers have
-    # none, and takes the folio probe's choice).
+    # it is recorded each time (grep --stats names its choice per segment,
+    # with its default workers: one per core, so no core is spare).
     for state, suffix in (("written", ""), ("read back", "_readback")):
         seen = []
         def prepare():
             seen.append(set_cache_state(files, state))
-            stats = subprocess.run(["taskset", "-c", "0", BIN, "replay", "--count", "--stats", raw],
+            stats = subprocess.run([BIN, "grep", "-c", "-F", lit, "--stats", raw],
                                    capture_output=True, text=True).stderr
             seen[-1]["auto"] = re.findall(r"\(auto: ((?:[^()\n]|\([^()\n]*\))*)\)\s*$", stats, re.M)
         for name, flags, pattern in (("literal", " -F", lit), ("regex", "", rx)):

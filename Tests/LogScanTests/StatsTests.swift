@@ -57,6 +57,46 @@ import Testing
         #expect(residency.allSatisfy { (0...1).contains($0.value) })
     }
 
+    @Test func grepStatsCountRecordsAndMatchesAndLeaveStdoutAlone() throws {
+        let dir = TemporaryDirectory()
+        let path = try log(dir)
+        let segments = try NativeLogDirectory.segments(in: path)
+        #expect(segments.count > 1, "several segments, so the default -j searches in parallel")
+        // Ground truth from the records written: values holding an "A".
+        let expected = randomRecords(3000, maxValue: 400, seed: 101).filter { $0.value?.contains(0x41) ?? false }.count
+        for threads in ["1", "2"] {
+            let plain = try runLogscan(["grep", "-c", "-F", "A", "-j", threads, path])
+            let result = try runLogscan(["grep", "-c", "-F", "A", "-j", threads, "--stats", path])
+            #expect(result.status == 0 && plain.status == 0)
+            #expect(result.out == plain.out, "--stats writes to stderr only")
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.contains("logscan: stats: records       3000"), "\(lines)")
+            #expect(lines.contains("logscan: stats: matches       \(expected)"), "\(lines)")
+            #expect(lines.filter { $0.hasPrefix("logscan: stats: file ") }.count == segments.count)
+            let io = lines.filter { $0.hasPrefix("logscan: stats:   io ") }
+            #expect(io.count == segments.count && io.allSatisfy { $0.contains("(auto: ") }, "\(io)")
+        }
+        // Nothing matched: exit 1 as without --stats, and the stats say 0.
+        let none = try runLogscan(["grep", "-F", "\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}", "--stats", path])
+        #expect(none.status == 1 && none.out.isEmpty)
+        #expect(none.stderr.contains("logscan: stats: matches       0\n"))
+    }
+
+    @Test func verifyStatsInPrometheusFormat() throws {
+        let dir = TemporaryDirectory()
+        let path = try log(dir)
+        let result = try runLogscan(["verify", "--stats", "--stats-format", "prometheus", "--io", "mmap", path])
+        #expect(result.status == 0)
+        #expect(result.out.contains(" 3000 records, ") && result.out.hasSuffix(": clean\n"), "stdout as without --stats")
+        let samples = try parseExposition(result.stderr)
+        #expect(samples["logscan_records_total"]?.first?.value == 3000)
+        #expect(samples["logscan_records_total"]?.first?.labels["command"] == "verify")
+        #expect(samples["logscan_matches_total"] == nil, "verify selects nothing")
+        let io = samples["logscan_io_path_info"] ?? []
+        #expect(io.count == (try NativeLogDirectory.segments(in: path)).count)
+        #expect(io.allSatisfy { $0.labels["method"] == "mmap" })
+    }
+
     /// A parser for the Prometheus text format (0.0.4) strict enough to
     /// reject what a scraper rejects: every sample's metric declared by
     /// TYPE first, names and label names of the allowed characters, label

@@ -25,6 +25,8 @@ public struct VerificationSummary: Sendable {
     /// Inputs that could not be resolved or opened at all.
     public var failures: [LogScanError] = []
     public var bytes: Int64 = 0
+    /// The I/O path each segment file was read with, in the order read.
+    public var io: [(path: String, report: IOReport)] = []
 
     public var records: Int { segments.reduce(0) { $0 + $1.records } }
     public var damagedSegments: Int { segments.filter(\.isDamaged).count }
@@ -68,6 +70,7 @@ public struct LogVerifier {
         var result = ReplaySummary()
         _ = LogReplayer(options: ReplayOptions(kind: kind, io: io, recovery: .skipCorrupted)).replay(input, into: &sink, summary: &result)
         summary.bytes += result.bytes
+        summary.io += result.io
         summary.failures += sink.unattributed
         for segment in input.segments {
             progress(segment.path)

@@ -12,7 +12,10 @@ public struct ScanStatistics: Sendable {
         public var io: IOReport?
     }
 
+    /// Records read (replay: replayed; grep: searched; verify: checked).
     public var records: Int
+    /// Records grep selected; nil for scans that select nothing.
+    public var matches: Int?
     /// Bytes of log decoded (block/batch headers and payloads).
     public var bytes: Int64
     public var elapsedSeconds: Double
@@ -40,14 +43,15 @@ public final class ScanMeasurement {
     private let residentBefore: [Double?]
     private let start: ResourceUsage
 
-    public init(paths: [String], kind: LogKind, measureResidency: Bool = true) {
-        var files: [(String, Int64)] = []
-        for path in paths where path != "-" {
-            guard let input = try? LogInput.resolve(path, kind: kind) else { continue }
-            for segment in input.segments {
-                files.append((segment.path, max(0, Directory.fileSize(segment.path))))
-            }
-        }
+    /// The segments of each path resolved as one log (replay's inputs).
+    public convenience init(paths: [String], kind: LogKind, measureResidency: Bool = true) {
+        self.init(inputs: paths.filter { $0 != "-" }.compactMap { try? LogInput.resolve($0, kind: kind) },
+                  measureResidency: measureResidency)
+    }
+
+    /// The segments of logs already resolved (grep's and verify's trees of logs).
+    public init(inputs: [LogInput], measureResidency: Bool = true) {
+        let files = inputs.flatMap(\.segments).filter { $0.path != "-" }.map { ($0.path, max(0, Directory.fileSize($0.path))) }
         self.files = files
         residentBefore = measureResidency ? files.map { PageCacheResidency.fraction(ofFile: $0.0) } : files.map { _ in nil }
         start = ResourceUsage.now()
@@ -56,7 +60,7 @@ public final class ScanMeasurement {
     /// Total bytes of the inputs' segment files.
     public var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
 
-    public func finish(records: Int, bytes: Int64, io: [(path: String, report: IOReport)]) -> ScanStatistics {
+    public func finish(records: Int, matches: Int? = nil, bytes: Int64, io: [(path: String, report: IOReport)]) -> ScanStatistics {
         let end = ResourceUsage.now()
         var reports: [String: IOReport] = [:]
         for (path, report) in io { reports[path] = report }
@@ -71,7 +75,7 @@ public final class ScanMeasurement {
             ScanStatistics.File(path: $0.path, sizeBytes: $0.report.bytesRead, residentBefore: nil, residentAfter: nil, io: $0.report)
         }
         return ScanStatistics(
-            records: records, bytes: bytes,
+            records: records, matches: matches, bytes: bytes,
             elapsedSeconds: Double(end.monotonicNanos - start.monotonicNanos) / 1e9,
             minorFaults: end.minorFaults - start.minorFaults, majorFaults: end.majorFaults - start.majorFaults,
             peakRSSBytes: end.peakRSSBytes, userSeconds: end.userSeconds - start.userSeconds,

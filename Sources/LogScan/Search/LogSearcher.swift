@@ -81,6 +81,7 @@ public struct LogSearcher: Sendable {
             summary.bytes += replaySummary.bytes
             summary.damaged = summary.damaged || replaySummary.damaged
             summary.failures += replaySummary.failures
+            summary.io += replaySummary.io
         }
 
         /// Handles one selected record; false when the file (or all) must stop.

@@ -56,6 +56,8 @@ public struct SearchSummary: Sendable {
     public var failures = 0
     /// -q, or the sink is done: the search ended early.
     public var stoppedEarly = false
+    /// The I/O path each segment file was read with, in the order read.
+    public var io: [(path: String, report: IOReport)] = []
 
     public init() {}
 
@@ -68,6 +70,7 @@ public struct SearchSummary: Sendable {
         damaged = damaged || other.damaged
         failures += other.failures
         stoppedEarly = stoppedEarly || other.stoppedEarly
+        io += other.io
     }
 }
 

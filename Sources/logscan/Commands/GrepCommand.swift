@@ -93,6 +93,9 @@ struct GrepCommand: ParsableCommand {
     @OptionGroup(title: "Follow and resume")
     var live: FollowOptionGroup
 
+    @OptionGroup(title: "Reporting")
+    var report: StatsOptionGroup
+
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable { case never, auto, always }
 
     var patternList: [String] { patterns.isEmpty ? Array(arguments.prefix(1)) : patterns }
@@ -144,6 +147,7 @@ struct GrepCommand: ParsableCommand {
         let tree = LogTree.resolve(paths, kind: selection.kind, walking: !live.follow && live.after == nil)
         let inputs = tree.logs
         let failures = tree.failures.count
+        let measurement = report.stats ? ScanMeasurement(inputs: inputs) : nil
         for error in tree.failures { diagnostics.failure(error) }
         var replay = selection.replayOptions(io: io.options)
         live.apply(to: &replay)
@@ -192,6 +196,12 @@ struct GrepCommand: ParsableCommand {
             out.flush()
         }
         let summary = outcome.summary
+        if let measurement {
+            var err = OutputBuffer(fd: 2)
+            StatsPrinter.write(measurement.finish(records: summary.recordsRead, matches: summary.matches, bytes: summary.bytes,
+                                                  io: summary.io),
+                               command: "grep", format: report.statsFormat, to: &err)
+        }
         if quiet && summary.matches > 0 { throw ExitCode(ExitStatus.ok) }
         if failures + summary.failures > 0 { throw ExitCode(ExitStatus.error) }
         if summary.damaged { throw ExitCode(ExitStatus.damaged) }

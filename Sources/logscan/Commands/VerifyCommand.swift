@@ -37,8 +37,12 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup(title: "I/O")
     var io: IOOptionGroup
 
+    @OptionGroup(title: "Reporting")
+    var report: StatsOptionGroup
+
     func run() throws {
         let verifier = LogVerifier(kind: kind, io: io.options)
+        let measurement = report.stats ? ScanMeasurement(inputs: LogTree.resolve(paths, kind: kind).logs) : nil
         let summary = verifier.verify(paths)
         var out = OutputBuffer(fd: 1)
         var diagnostics = Diagnostics()
@@ -65,6 +69,11 @@ struct VerifyCommand: ParsableCommand {
                        : "\(summary.damagedSegments) damaged\(summary.hasFailures ? ", errors" : "")\n")
         }
         out.flush()
+        if let measurement {
+            var err = OutputBuffer(fd: 2)
+            StatsPrinter.write(measurement.finish(records: summary.records, bytes: summary.bytes, io: summary.io),
+                               command: "verify", format: report.statsFormat, to: &err)
+        }
         if summary.hasFailures { throw ExitCode(ExitStatus.error) }
         throw ExitCode(summary.damagedSegments > 0 ? ExitStatus.damaged : ExitStatus.ok)
     }

@@ -5,7 +5,7 @@ import LogScan
 struct IOOptionGroup: ParsableArguments {
     @Option(name: .customLong("io"), help: ArgumentHelp(
         "How to read files: auto, mmap, pread or direct.",
-        discussion: "auto reads small files with pread, maps index lookups and seeks, and scans large files with pread and a read-ahead thread when they are mostly not in the page cache (asked with mincore) or when a spare core can do the copying. Without a spare core it maps a warm file the page cache holds in large folios and copies one held in order-0 folios (a file just written) synchronously into one buffer. mmap maps scans, in bounded windows. Pipes, stdin and devices are read with read(). direct scans with O_DIRECT pread (bypassing the page cache). `replay --stats` shows what was chosen and why."))
+        discussion: "auto reads small files with pread, maps index lookups and seeks, and scans large files with pread and a read-ahead thread when they are mostly not in the page cache (asked with mincore) or when a spare core can do the copying. Without a spare core it maps a warm file the page cache holds in large folios and copies one held in order-0 folios (a file just written) synchronously into one buffer. mmap maps scans, in bounded windows. Pipes, stdin and devices are read with read(). direct scans with O_DIRECT pread (bypassing the page cache). --stats shows what was chosen and why."))
     var mode: IOOptions.Mode = .auto
 
     @Flag(inversion: .prefixedNo, help: "Prefault each mapped window with MAP_POPULATE (default: off; measured slower than the kernel's fault-around on warm data).")

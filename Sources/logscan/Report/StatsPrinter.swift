@@ -10,7 +10,7 @@ import LogScan
 /// packages would add a registry, locks and two dependencies to every build
 /// of the CLI for nothing a process that exits right after could use.
 enum StatsPrinter {
-    static func write(_ stats: ScanStatistics, command: String, format: ReportOptionGroup.StatsFormat, to out: inout OutputBuffer) {
+    static func write(_ stats: ScanStatistics, command: String, format: StatsOptionGroup.StatsFormat, to out: inout OutputBuffer) {
         switch format {
         case .text: text(stats, command: command, to: &out)
         case .prometheus: prometheus(stats, command: command, to: &out)
@@ -23,6 +23,7 @@ enum StatsPrinter {
             out.string("logscan: stats: " + label + String(repeating: " ", count: max(1, 14 - label.count)) + value + "\n")
         }
         line("records", "\(s.records)")
+        if let matches = s.matches { line("matches", "\(matches)") }
         line("bytes", "\(s.bytes) (\(Human.bytes(Double(s.bytes))))")
         line("elapsed", Human.fixed(s.elapsedSeconds, 3) + " s (user " + Human.fixed(s.userSeconds, 3) + " s, system " + Human.fixed(s.systemSeconds, 3) + " s)")
         line("throughput", Human.bytes(s.bytesPerSecond) + "/s, " + Human.fixed(s.recordsPerSecond, 0) + " records/s")
@@ -46,7 +47,10 @@ enum StatsPrinter {
                 out.string("logscan_\(name){\(base)\(sample.labels.isEmpty ? "" : "," + sample.labels)} \(sample.value)\n")
             }
         }
-        metric("records_total", "counter", "Records the scan produced.", [("", "\(s.records)")])
+        metric("records_total", "counter", "Records the scan read (grep: searched).", [("", "\(s.records)")])
+        if let matches = s.matches {
+            metric("matches_total", "counter", "Records the search selected.", [("", "\(matches)")])
+        }
         metric("bytes_total", "counter", "Bytes of log decoded.", [("", "\(s.bytes)")])
         metric("elapsed_seconds", "gauge", "Wall-clock time of the scan.", [("", number(s.elapsedSeconds))])
         metric("cpu_seconds", "gauge", "CPU time of the scan by mode.",
