@@ -238,4 +238,90 @@ import CLogScanSupport
         #expect(source.report.readAhead, "\(source.report.summary)")
         #expect(source.report.bytesRead == Int64(size), "read \(source.report.bytesRead) bytes for \(size)")
     }
+
+    /// `view(at:upTo:atLeast:)`, as the Kafka reader uses it: units (batches)
+    /// of 40-100 KiB walked inside each view, a unit the view cuts off read on
+    /// its own. The views end at chunk boundaries instead of being stitched,
+    /// every byte comes out right, the end of the file is said once, and the
+    /// file is read once. A size that is a whole number of chunks too.
+    @Test(arguments: [24 << 20, (24 << 20) + 12345])
+    func tailViewsEndAtChunksAndReadTheFileOnce(size: Int) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("data")
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        writeFile(path, data)
+        let source = try ByteSource(file: try OpenFile(path: path), options: IOOptions(mode: .pread), purpose: .scan)
+        func unit(at position: Int) -> Int { min((40 << 10) + (position &* 2_654_435_761 >> 7) % (60 << 10), size - position) }
+        var position = 0
+        var tails = 0, singles = 0, ends = 0
+        while position < size {
+            let (view, endOfFile) = try source.view(at: Int64(position), upTo: 1 << 20, atLeast: 61)
+            #expect(view.count >= 61 || endOfFile)
+            #expect(view.elementsEqual(data[position..<(position + view.count)]), "view at \(position)")
+            if endOfFile {
+                ends += 1
+                #expect(position + view.count == size)
+            } else if view.count < 1 << 20 {
+                tails += 1
+                #expect((position + view.count) % (1 << 20) == 0, "a tail view ends at a chunk boundary")
+            }
+            var consumed = 0
+            while consumed < view.count, consumed + unit(at: position + consumed) <= view.count { consumed += unit(at: position + consumed) }
+            if consumed == 0 {
+                let n = unit(at: position)
+                let single = try source.bytes(at: Int64(position), count: n)
+                #expect(single.elementsEqual(data[position..<(position + n)]), "unit at \(position)")
+                singles += 1
+                consumed = n
+            }
+            position += consumed
+        }
+        #expect(tails > 10 && singles > 10, "tails \(tails), singles \(singles)")
+        #expect(ends <= 1)
+        #expect(source.report.readAhead, "\(source.report.summary)")
+        #expect(source.report.bytesRead == Int64(size), "read \(source.report.bytesRead) bytes for \(size)")
+    }
+
+    /// A Kafka segment of 6 MiB read through the read-ahead thread, whose
+    /// 1 MiB views end at chunk boundaries and leave the batches they cut
+    /// off to be read alone: the same records and the same damage as through
+    /// a mapping, with a bad batch in the middle and a torn tail.
+    @Test func kafkaThroughTailViewsReadsWhatAMappingReads() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("00000000000000000000.log")
+        var rng = SplitMix64(seed: 7)
+        var file: [UInt8] = []
+        var expected: [[UInt8]] = []
+        var offset: Int64 = 0
+        var batchStarts: [Int] = []
+        while file.count < 6 << 20 {  // read-ahead is for files of 4 chunks and more
+            let values = (0..<Int.random(in: 100...600, using: &rng)).map { _ in rng.bytes(Int.random(in: 20...120, using: &rng)) }
+            batchStarts.append(file.count)
+            file += KafkaBatchWriter.batch(baseOffset: offset, timestamp: 1_700_000_000_000 + offset, values: values)
+            expected += values
+            offset += Int64(values.count)
+        }
+        // Damage: a flipped byte in the records of a batch near 1.5 MiB; a
+        // torn tail: the last batch cut in half.
+        let damaged = batchStarts.first { $0 > 3 << 19 }!
+        file[damaged + 100] ^= 0xFF
+        let last = batchStarts.last!
+        file.removeLast((file.count - last) / 2)
+        writeFile(path, file)
+        var results: [(KafkaSink, ReplaySummary)] = []
+        for mode in [IOOptions.Mode.mmap, .pread] {
+            results.append(kafkaReplay(path, ReplayOptions(kind: .kafka, io: IOOptions(mode: mode), recovery: .skipCorrupted)))
+        }
+        let (mapped, mappedSummary) = results[0], (copied, copiedSummary) = results[1]
+        #expect(copiedSummary.io.first?.report.readAhead == true, "\(copiedSummary.io)")
+        #expect(copied.records == mapped.records)
+        #expect(copied.damage.map(\.description) == mapped.damage.map(\.description))
+        #expect(mapped.damage.count == 2, "\(mapped.damage.map(\.description))")
+        #expect(copied.failures.isEmpty && mapped.failures.isEmpty)
+        // Against what was written: every batch but the damaged one and the torn one.
+        let damagedBatch = batchStarts.firstIndex(of: damaged)!
+        #expect(mapped.records.count < expected.count && mapped.records.count > expected.count * 8 / 10)
+        #expect(mapped.records.allSatisfy { $0.value == expected[Int($0.offset)] })
+        #expect(!mapped.records.contains { $0.batchPosition == Int64(batchStarts[damagedBatch]) })
+    }
 }

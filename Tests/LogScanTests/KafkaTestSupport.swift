@@ -140,3 +140,51 @@ func runLogscanTuple(_ arguments: [String]) throws -> (String, String, Int32) {
     let result = try runLogscan(arguments)
     return (result.out, result.stderr, result.status)
 }
+
+/// Writes Kafka v2 record batches (uncompressed, no headers, null keys) for
+/// tests that need more bytes than the committed fixtures hold: batch layout
+/// and CRC32C range as in Kafka's DefaultRecordBatch.
+enum KafkaBatchWriter {
+    static func varint(_ v: Int64, into out: inout [UInt8]) {
+        var z = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        while z >= 0x80 { out.append(UInt8(z & 0x7F) | 0x80); z >>= 7 }
+        out.append(UInt8(z))
+    }
+
+    static func bigEndian<T: FixedWidthInteger>(_ v: T, into out: inout [UInt8]) {
+        withUnsafeBytes(of: v.bigEndian) { out += $0 }
+    }
+
+    /// One batch of `values` starting at `baseOffset`, timestamps base + i.
+    static func batch(baseOffset: Int64, timestamp: Int64, values: [[UInt8]]) -> [UInt8] {
+        var records: [UInt8] = []
+        for (i, value) in values.enumerated() {
+            var body: [UInt8] = [0]              // attributes
+            varint(Int64(i), into: &body)        // timestamp delta
+            varint(Int64(i), into: &body)        // offset delta
+            varint(-1, into: &body)              // null key
+            varint(Int64(value.count), into: &body)
+            body += value
+            varint(0, into: &body)               // no headers
+            varint(Int64(body.count), into: &records)
+            records += body
+        }
+        var crcd: [UInt8] = []                   // attributes .. end: what the CRC covers
+        bigEndian(Int16(0), into: &crcd)
+        bigEndian(Int32(values.count - 1), into: &crcd)
+        bigEndian(timestamp, into: &crcd)
+        bigEndian(timestamp + Int64(values.count - 1), into: &crcd)
+        bigEndian(Int64(-1), into: &crcd)        // producer id
+        bigEndian(Int16(-1), into: &crcd)        // producer epoch
+        bigEndian(Int32(-1), into: &crcd)        // base sequence
+        bigEndian(Int32(values.count), into: &crcd)
+        crcd += records
+        var out: [UInt8] = []
+        bigEndian(baseOffset, into: &out)
+        bigEndian(Int32(4 + 1 + 4 + crcd.count), into: &out)  // leader epoch, magic, crc, the rest
+        bigEndian(Int32(0), into: &out)
+        out.append(2)
+        bigEndian(crcd.withUnsafeBytes { CRC32C.checksum($0) }, into: &out)
+        return out + crcd
+    }
+}

@@ -111,6 +111,19 @@ final class ReadAhead {
         return UnsafeRawBufferPointer(start: stitch.pointer, count: copied)
     }
 
+    /// The bytes from `offset` to the end of the chunk holding it, up to
+    /// `count`, without a copy: nil when that chunk holds fewer than
+    /// `minimum` of them, is the file's last (so the view would end at the
+    /// file's end, which the caller must be told about), or is not held.
+    func tail(at offset: Int64, upTo count: Int, atLeast minimum: Int) -> UnsafeRawBufferPointer? {
+        guard let index = held.first(where: { ring.slots[$0].offset <= offset && offset < ring.slots[$0].end }) else { return nil }
+        let slot = ring.slots[index]
+        guard slot.length == chunkBytes else { return nil }
+        let available = slot.end - offset
+        guard available >= Int64(minimum) else { return nil }
+        return UnsafeRawBufferPointer(start: slot.storage + Int(offset - slot.offset), count: Int(min(Int64(count), available)))
+    }
+
     /// Takes the next filled slot; false at the end of the file.
     private func take() throws(LogScanError) -> Bool {
         if reachedEnd { return false }

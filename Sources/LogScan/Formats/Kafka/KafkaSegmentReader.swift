@@ -255,9 +255,10 @@ public final class KafkaSegmentReader {
     }
 
     private func fetchView(at position: Int64) throws(LogScanError) {
-        view = try source.bytes(at: position, count: chunkBytes)
+        // Shorter than a chunk when the source can spare a copy that way;
+        // a batch the view cuts off is then read on its own (decodeSingle).
+        (view, viewAtEOF) = try source.view(at: position, upTo: chunkBytes, atLeast: KafkaFormat.v2HeaderSize)
         viewPosition = position
-        viewAtEOF = view.count < chunkBytes
     }
 
     /// Before any other use of the source: its next bytes() call ends the view.
